@@ -1,0 +1,57 @@
+# courtesy: `make run` takes a fresh clone to a running site, `make test` runs the suite.
+# Both honour DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL and the other settings in README.md.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test chromium lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test chromium
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py demo
+	@echo
+	@echo "  courtesy is starting:  http://$(HOST):$(PORT)/"
+	@echo "  staff admin:           http://$(HOST):$(PORT)/admin/  (credentials above)"
+	@echo "  Ctrl-C stops the site, the workers and the scheduler."
+	@echo
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile start
+
+# The suite's embedded run keeps its SQLite file and broker folder apart from `make run`'s.
+test: install-test
+	COURTESY_VAR_DIR=$${COURTESY_VAR_DIR:-$(CURDIR)/var/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py check
+
+bench: install-test
+	COURTESY_VAR_DIR=$${COURTESY_VAR_DIR:-$(CURDIR)/var/bench} $(PY) -m bench
+
+clean:
+	rm -rf var/test var/bench

@@ -1,0 +1,285 @@
+"""Settings for courtesy: one module, read from the environment.
+
+Every variable has an embedded default that needs no running service (SQLite, Celery's
+filesystem broker and the file mail backend, all under var/). Production sets DATABASE_URL,
+CELERY_BROKER_URL, EMAIL_URL, SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS. A malformed value stops
+the program at start-up rather than being guessed at.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Everything the embedded mode writes (database, broker, mail, kept messages) lives here.
+VAR_DIR = Path(os.environ.get("COURTESY_VAR_DIR", BASE_DIR / "var")).resolve()
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false)")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def email_settings(url: str) -> dict:
+    """Turn EMAIL_URL into Django's email settings.
+
+    smtp://user:password@host:port (smtps:// for implicit TLS, ?tls=1 for STARTTLS),
+    console: (print mails), locmem: (keep in memory), or a directory path (one file per
+    connection, the default under var/mail/).
+    """
+    parts = urlsplit(url)
+    if parts.scheme in {"smtp", "smtps"}:
+        if not parts.hostname:
+            raise ImproperlyConfigured(f"EMAIL_URL={url!r} names no host")
+        query = parse_qs(parts.query)
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parts.hostname,
+            "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_SSL": parts.scheme == "smtps",
+            "EMAIL_USE_TLS": query.get("tls", ["0"])[0] in {"1", "true"},
+            "EMAIL_TIMEOUT": 30,
+        }
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "locmem":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if parts.scheme in {"", "file"}:
+        path = Path(unquote(parts.path) if parts.scheme == "file" else url)
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str((BASE_DIR / path).resolve()),
+        }
+    raise ImproperlyConfigured(
+        f"EMAIL_URL={url!r}: use smtp://host:port, smtps://…, console:, locmem: or a path"
+    )
+
+
+# --- Django core ---------------------------------------------------------------------------
+
+# DEBUG defaults to on so that a fresh clone runs; production must say DEBUG=0, and then
+# SECRET_KEY and ALLOWED_HOSTS have no development fallback.
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "development-only-not-secret-courtesy"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "compliance.core",
+    "compliance.audit",
+    "compliance.items",
+    "compliance.messaging",
+    "compliance.takedowns",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "compliance.urls"
+WSGI_APPLICATION = "compliance.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "compliance.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, for the test database too: the Celery worker that the integration
+    # tests start is another process and must see the same rows.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+LOGIN_URL = "admin:login"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"compliance": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}},
+}
+
+# --- Mail ----------------------------------------------------------------------------------
+
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "removals@example.org")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", CONTACT_EMAIL)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+vars().update(email_settings(env_str("EMAIL_URL", str(VAR_DIR / "mail"))))
+
+# --- Celery --------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's filesystem transport: one folder is both inbox and outbox, so the web process,
+    # the worker and beat on this machine share it; the control folder lets `celery inspect`
+    # and remote control work too.
+    BROKER_QUEUE_DIR = VAR_DIR / "broker" / "queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_QUEUE_DIR),
+        "data_folder_out": str(BROKER_QUEUE_DIR),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Longer than any countdown we schedule, so Redis does not redeliver a task still waiting.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Takedowns have a queue of their own so that a backlog of feed ingests never delays them.
+CELERY_TASK_ROUTES = {
+    "compliance.items.tasks.*": {"queue": "ingest"},
+    "compliance.takedowns.tasks.*": {"queue": "takedowns"},
+    "compliance.messaging.tasks.*": {"queue": "mail"},
+}
+# Publishing gives up quickly when the broker is down: the row is committed and a sweep
+# queues the work again, so a web request must not hang on the broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs; django-celery-beat copies these into its tables, where staff can see them.
+CELERY_BEAT_SCHEDULE = {
+    "ingest-due-feeds": {
+        "task": "compliance.items.tasks.ingest_due_feeds",
+        "schedule": env_int("INGEST_SWEEP_SECONDS", 300),
+    },
+    "sweep-outbox": {
+        "task": "compliance.messaging.tasks.sweep_outbox",
+        "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60),
+    },
+}
+
+# --- courtesy ------------------------------------------------------------------------------
+
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env_str("SITE_NAME", "courtesy")
+
+# Feed fetching. Loopback may be allowed for local development and tests only: every other
+# non-public address stays refused, first request or redirect alike.
+FETCH_ALLOW_LOOPBACK = env_bool("FETCH_ALLOW_LOOPBACK", False)
+FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 15)
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
+FETCH_USER_AGENT = env_str(
+    "FETCH_USER_AGENT", f"courtesy-feed-fetcher/0.1 (+{SITE_URL}; {CONTACT_EMAIL})"
+)
+FEED_DEFAULT_POLL_MINUTES = env_int("FEED_DEFAULT_POLL_MINUTES", 30)
+FEED_MAX_BACKOFF_MINUTES = env_int("FEED_MAX_BACKOFF_MINUTES", 24 * 60)
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "courtesy API",
+    "DESCRIPTION": "Republished items, origins, feeds, removal requests and their outcomes.",
+    "VERSION": "1.0.0",
+}
+
+for folder in ("broker/queue", "broker/control", "mail", "inbox"):
+    # Cheap and idempotent: the embedded mode must work on a fresh clone with no set-up step.
+    (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)

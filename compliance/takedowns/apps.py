@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TakedownsConfig(AppConfig):
+    name = "compliance.takedowns"
+    verbose_name = "Removal requests"

@@ -1,0 +1,194 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+OPEN_STATUSES = ("received", "verified", "approved", "processing")
+
+
+class RemovalRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now=None):
+        return self.open().filter(due_at__lt=now or timezone.now())
+
+
+class RemovalRequest(models.Model):
+    """A takedown notice: who asks, for what, on what ground, and where it stands.
+
+    `status` changes only through compliance.takedowns.services (the state machine).
+    """
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web form"
+        EMAIL = "email", "Email"
+        API = "api", "API"
+        STAFF = "staff", "Staff"
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", "Author"
+        RIGHTS_HOLDER = "rights_holder", "Rights holder or site representative"
+        AGENT = "agent", "Authorised agent"
+        OTHER = "other", "Other"
+
+    class Scope(models.TextChoices):
+        ITEMS = "items", "The listed items"
+        AUTHOR = "author", "Everything by this author at this origin"
+        ORIGIN = "origin", "The whole origin"
+
+    class Ground(models.TextChoices):
+        COPYRIGHT = "copyright", "Copyright"
+        LICENCE_WITHDRAWN = "licence_withdrawn", "Licence withdrawn"
+        PRIVACY = "privacy", "Privacy"
+        DEFAMATION = "defamation", "Defamation"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        VERIFIED = "verified", "Verified"
+        APPROVED = "approved", "Approved"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REVERSED = "reversed", "Reversed"
+
+    reference = models.CharField(max_length=20, unique=True, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    requester_name = models.CharField(max_length=200, blank=True)
+    requester_email = models.EmailField(max_length=254)
+    organisation = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True)
+    urls = models.JSONField(default=list, blank=True, help_text="The URLs concerned, as given.")
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.ITEMS)
+    future = models.BooleanField("now and in the future", default=False)
+    ground = models.CharField(max_length=20, choices=Ground.choices, blank=True)
+    explanation = models.TextField(blank=True)
+    good_faith = models.BooleanField(default=False)
+    accuracy = models.BooleanField(default=False)
+    signature = models.CharField(max_length=200, blank=True)
+    # The origin the request concerns, once its URLs are resolved.
+    origin = models.ForeignKey(
+        "items.Origin",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="removal_requests",
+    )
+
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_removal_requests",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_automatically = models.BooleanField(default=False)
+    decision_reason = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # A job could not finish (retries exhausted, self-check failed): a person must look.
+    attention_needed = models.TextField(blank=True)
+    # Secret for the requester's status page; the verification link is signed separately.
+    status_token = models.CharField(max_length=64, unique=True)
+    # Keyed hash of the submitting client's address: rate limiting without keeping the IP.
+    client_key = models.CharField(max_length=64, blank=True, db_index=True)
+    staff_notes = models.TextField(blank=True, help_text="Never shown to the requester.")
+    # What /transparency/ may show of the explanation, if staff publish a redacted version.
+    public_explanation = models.TextField(blank=True)
+
+    objects = RemovalRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self):
+        return self.reference or f"request #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+
+class RemovalTarget(models.Model):
+    """One URL named in a request and the item it resolves to (none: kept for staff)."""
+
+    request = models.ForeignKey(RemovalRequest, on_delete=models.CASCADE, related_name="targets")
+    url = models.CharField(max_length=2000)
+    url_key = models.CharField(max_length=64, blank=True, db_index=True)
+    item = models.ForeignKey(
+        "items.Item",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="removal_targets",
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url
+
+
+class BlockRule(models.Model):
+    """Keeps content down "in the future": checked by every ingest before publishing.
+
+    Each kind is matched by an indexed equality lookup, so the check costs the same with
+    ten rules as with a hundred thousand.
+    """
+
+    class Kind(models.TextChoices):
+        URL = "url", "Original URL (and its text)"
+        AUTHOR = "author", "Author at origin"
+        ORIGIN = "origin", "Whole origin"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    origin = models.ForeignKey("items.Origin", on_delete=models.PROTECT, related_name="block_rules")
+    # Normalised domain of the origin; an origin rule also covers its subdomains.
+    domain = models.CharField(max_length=253, db_index=True)
+    url = models.CharField(max_length=2000, blank=True, help_text="Normalised original URL.")
+    url_key = models.CharField(max_length=64, blank=True, db_index=True)
+    text_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    author = models.CharField(max_length=300, blank=True)
+    author_key = models.CharField(max_length=300, blank=True)
+    request = models.ForeignKey(
+        RemovalRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="block_rules",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["domain", "author_key"])]
+
+    def __str__(self):
+        if self.kind == self.Kind.URL:
+            return f"URL {self.url}"
+        if self.kind == self.Kind.AUTHOR:
+            return f"Author “{self.author}” at {self.domain}"
+        return f"Origin {self.domain}"

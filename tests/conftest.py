@@ -1,0 +1,92 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import workers
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+# Playwright's sync API runs an event loop in the test's thread; Django's ORM calls made
+# from the same thread are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(autouse=True)
+def _site_settings(settings):
+    """Tests see the documented defaults, whatever the developer's environment says."""
+    settings.SITE_URL = "http://testserver"
+    settings.CONTACT_EMAIL = "removals@example.org"
+    settings.FETCH_ALLOW_LOOPBACK = True
+
+
+@pytest.fixture(scope="session")
+def celery_dirs(tmp_path_factory):
+    mail_dir = tmp_path_factory.mktemp("worker-mail")
+    log_dir = tmp_path_factory.mktemp("celery-logs")
+    return mail_dir, log_dir
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, celery_dirs):
+    """A real `celery worker` process on the configured broker and the test database.
+
+    Tests that use it must commit their data (`django_db(transaction=True)`). Its mail is
+    read with the `worker_mail` fixture.
+    """
+    mail_dir, log_dir = celery_dirs
+    with django_db_blocker.unblock():
+        workers.purge_queues()
+        worker = workers.start_worker(mail_dir, log_dir)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def worker_mail(celery_dirs):
+    """Returns a callable listing the messages the worker processes have sent so far; the
+    folder is emptied before each test."""
+    mail_dir, _ = celery_dirs
+    for path in mail_dir.iterdir():
+        path.unlink()
+    return lambda: workers.read_mailbox(mail_dir)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"{request.node.name}-failure.png", full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -1,0 +1,72 @@
+import factory
+from django.utils import timezone
+
+from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
+from compliance.items.models import Feed, Item, LicenceBasis, Origin
+
+
+class LicenceBasisFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LicenceBasis
+
+    name = "Public feed (educational use)"
+    kind = LicenceBasis.Kind.PUBLIC_FEED
+
+
+class OriginFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Origin
+        django_get_or_create = ("domain",)
+
+    domain = factory.Sequence(lambda n: f"origin{n}.example")
+    name = factory.Sequence(lambda n: f"Origin Daily {n}")
+    home_page = factory.LazyAttribute(lambda o: f"https://{o.domain}/")
+    licence_basis = factory.SubFactory(LicenceBasisFactory)
+
+
+class FeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feed
+
+    origin = factory.SubFactory(OriginFactory)
+    url = factory.LazyAttribute(lambda f: f"https://{f.origin.domain}/feed.xml")
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    """A published item as ingest leaves it (frozen texts and keys filled in)."""
+
+    class Meta:
+        model = Item
+
+    origin = factory.SubFactory(OriginFactory)
+    feed = None
+    guid = factory.Sequence(lambda n: f"guid-{n}")
+    original_url = factory.LazyAttributeSequence(
+        lambda i, n: f"https://{i.origin.domain}/news/article-{n}"
+    )
+    url_key = factory.LazyAttribute(lambda i: url_key(i.original_url))
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    title = factory.Sequence(lambda n: f"Synthetic headline number {n}")
+    author = "Casey Example"
+    author_key = factory.LazyAttribute(lambda i: author_key(i.author))
+    body = factory.Sequence(
+        lambda n: (
+            f"<p>Paragraph one of synthetic article {n}, written for tests only.</p>"
+            f"<p>A second paragraph with more invented words so that the text is long enough.</p>"
+        )
+    )
+    text_fingerprint = factory.LazyAttribute(lambda i: text_fingerprint(i.body))
+    image_url = "https://cdn.example/photo.jpg"
+    photo_credit = "Photo: Example Agency/Jane Lens"
+    published_at = factory.LazyFunction(timezone.now)
+    republished_at = factory.LazyFunction(timezone.now)
+    licence_basis = factory.LazyAttribute(lambda i: i.origin.licence_basis)
+    licence_note = factory.LazyAttribute(
+        lambda i: i.licence_basis.licence_note() if i.licence_basis else ""
+    )
+    licence_note_sha256 = factory.LazyAttribute(lambda i: sha256_text(i.licence_note))
+    disclaimer = factory.LazyAttribute(
+        lambda i: f"This content is courtesy of {i.origin.name} and its author."
+    )
+    disclaimer_sha256 = factory.LazyAttribute(lambda i: sha256_text(i.disclaimer))
+    status = Item.Status.PUBLISHED
