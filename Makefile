@@ -47,7 +47,6 @@ test: install-test
 
 lint: install-test
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 
 bench: install-test

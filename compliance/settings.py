@@ -240,7 +240,10 @@ CELERY_TASK_ROUTES = {
 # Publishing gives up quickly when the broker is down: the row is committed and a sweep
 # queues the work again, so a web request must not hang on the broker.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1,
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs; django-celery-beat copies these into its tables, where staff can see them.

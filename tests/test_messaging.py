@@ -15,14 +15,19 @@ TEST_TEMPLATES = Path(__file__).parent / "templates"
 
 @pytest.fixture(autouse=True)
 def _test_templates(settings):
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"],
-                                                              TEST_TEMPLATES]}]
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], TEST_TEMPLATES]}
+    ]
 
 
 def queue_hello(**kwargs):
     return mail_queue(
-        to=["someone@example.net"], subject="Hello", template="emails/hello",
-        context={"name": "Sam"}, kind="test", **kwargs,
+        to=["someone@example.net"],
+        subject="Hello",
+        template="emails/hello",
+        context={"name": "Sam"},
+        kind="test",
+        **kwargs,
     )
 
 

@@ -16,7 +16,8 @@ def enqueue_on_commit(task, *args, **options) -> None:
         try:
             task.apply_async(args=args, **options)
         except Exception:
-            logger.warning("could not queue %s%r now; its sweep will retry", task.name, args,
-                           exc_info=True)
+            logger.warning(
+                "could not queue %s%r now; its sweep will retry", task.name, args, exc_info=True
+            )
 
     transaction.on_commit(send)

@@ -44,8 +44,7 @@ def mail_queue(
 
     `template` names a pair under templates/: `<template>.txt` and `<template>.html`.
     """
-    context = {"SITE_URL": settings.SITE_URL, "CONTACT_EMAIL": settings.CONTACT_EMAIL,
-               **context}
+    context = {"SITE_URL": settings.SITE_URL, "CONTACT_EMAIL": settings.CONTACT_EMAIL, **context}
     message = Message.objects.create(
         request=request,
         direction=Message.Direction.OUT,
@@ -69,7 +68,7 @@ def mail_queue(
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** attempts, 6 * 60))
+    return timedelta(minutes=min(2**attempts, 6 * 60))
 
 
 def message_send(*, message_id: int) -> bool:
@@ -78,10 +77,9 @@ def message_send(*, message_id: int) -> bool:
     claimable = Q(state__in=[Message.State.QUEUED, Message.State.FAILED]) | Q(
         state=Message.State.SENDING, next_attempt_at__lt=now - STALE_CLAIM
     )
-    claimed = (
-        Message.objects.filter(claimable, pk=message_id, direction=Message.Direction.OUT)
-        .update(state=Message.State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
-    )
+    claimed = Message.objects.filter(
+        claimable, pk=message_id, direction=Message.Direction.OUT
+    ).update(state=Message.State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now)
     if not claimed:
         return False
     message = Message.objects.get(pk=message_id)
@@ -110,8 +108,9 @@ def message_send(*, message_id: int) -> bool:
             last_error=f"{type(exc).__name__}: {exc}",
             next_attempt_at=timezone.now() + _backoff(message.attempts),
         )
-        logger.warning("sending message %s failed (attempt %s)", message_id, message.attempts,
-                       exc_info=True)
+        logger.warning(
+            "sending message %s failed (attempt %s)", message_id, message.attempts, exc_info=True
+        )
         return False
     Message.objects.filter(pk=message_id).update(
         state=Message.State.SENT, sent_at=timezone.now(), last_error=""
