@@ -273,6 +273,8 @@ FETCH_USER_AGENT = env_str(
 )
 FEED_DEFAULT_POLL_MINUTES = env_int("FEED_DEFAULT_POLL_MINUTES", 30)
 FEED_MAX_BACKOFF_MINUTES = env_int("FEED_MAX_BACKOFF_MINUTES", 24 * 60)
+# Removal requests: staff must decide within this many hours of receipt (due_at).
+TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
