@@ -275,6 +275,8 @@ FEED_DEFAULT_POLL_MINUTES = env_int("FEED_DEFAULT_POLL_MINUTES", 30)
 FEED_MAX_BACKOFF_MINUTES = env_int("FEED_MAX_BACKOFF_MINUTES", 24 * 60)
 # Removal requests: staff must decide within this many hours of receipt (due_at).
 TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
+# Removal requests accepted from one client address (form and API) per hour; 0: no limit.
+TAKEDOWN_RATE_LIMIT_PER_HOUR = env_int("TAKEDOWN_RATE_LIMIT_PER_HOUR", 5)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
