@@ -1,8 +1,14 @@
+import secrets
+from datetime import timedelta
+
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
+from compliance.takedowns.models import RemovalRequest
 
 
 class LicenceBasisFactory(factory.django.DjangoModelFactory):
@@ -70,3 +76,44 @@ class ItemFactory(factory.django.DjangoModelFactory):
     )
     disclaimer_sha256 = factory.LazyAttribute(lambda i: sha256_text(i.disclaimer))
     status = Item.Status.PUBLISHED
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A staff user; `officer=True` puts them in the "Compliance officers" group."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@staff.example")
+    is_staff = True
+    password = factory.django.Password("not-a-real-password-42")
+
+    @factory.post_generation
+    def officer(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name="Compliance officers"))
+
+
+class RemovalRequestFactory(factory.django.DjangoModelFactory):
+    """A removal request stored directly in any status (pass `status=`), for tests that do
+    not go through request_submit. It has no targets unless the test adds them."""
+
+    class Meta:
+        model = RemovalRequest
+
+    reference = factory.Sequence(lambda n: f"TD-2026-{90000 + n:05d}")
+    channel = RemovalRequest.Channel.WEB
+    requester_name = "Robin Rights"
+    requester_email = factory.Sequence(lambda n: f"requester{n}@rights.example")
+    role = RemovalRequest.Role.AUTHOR
+    scope = RemovalRequest.Scope.ITEMS
+    ground = RemovalRequest.Ground.COPYRIGHT
+    explanation = "I wrote this article and did not agree to its republication."
+    good_faith = True
+    accuracy = True
+    signature = "Robin Rights"
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda r: r.received_at + timedelta(hours=48))
+    status_token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
