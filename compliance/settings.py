@@ -7,6 +7,7 @@ the program at start-up rather than being guessed at.
 """
 
 import os
+import zoneinfo
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -120,6 +121,7 @@ INSTALLED_APPS = [
     "compliance.items",
     "compliance.messaging",
     "compliance.takedowns",
+    "compliance.reports",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +264,14 @@ CELERY_BEAT_SCHEDULE = {
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "courtesy")
+# Compliance reports: period boundaries (days, weeks, months) are midnights in this zone.
+REPORT_TIME_ZONE = env_str("REPORT_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(REPORT_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"REPORT_TIME_ZONE={REPORT_TIME_ZONE!r} is not an IANA time zone (e.g. Europe/Berlin)"
+    ) from None
 
 # Feed fetching. Loopback may be allowed for local development and tests only: every other
 # non-public address stays refused, first request or redirect alike.

@@ -1,0 +1,90 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class ComplianceReport(models.Model):
+    """One report as it was generated (and, once delivered, as it was sent): the figures,
+    the rendered HTML and CSV, who received it and when.
+
+    `start` and `end` are the period's boundaries as instants (midnights in `time_zone`);
+    `end` is exclusive. One report per (kind, start, end): running the same period twice
+    finds this row instead of making (and mailing) a second one.
+    """
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    start = models.DateTimeField(help_text="First instant of the period (inclusive).")
+    end = models.DateTimeField(help_text="First instant after the period (exclusive).")
+    time_zone = models.CharField(max_length=64)
+    generated_at = models.DateTimeField(default=timezone.now)
+    figures = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    html = models.TextField()
+    csv = models.TextField()
+    # The addresses it was mailed to (empty until delivered).
+    recipients = models.JSONField(default=list, blank=True)
+    # Set when the mail was written to the outbox: claimed with a conditional update, so a
+    # second run of the same period sends nothing.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-start", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "end"], name="report_unique_period"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="report_end_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} report {self.period_label}"
+
+    @property
+    def first_day(self):
+        return self.start.astimezone(ZoneInfo(self.time_zone)).date()
+
+    @property
+    def last_day(self):
+        return (self.end.astimezone(ZoneInfo(self.time_zone)) - timedelta(days=1)).date()
+
+    @property
+    def period_label(self) -> str:
+        if self.first_day == self.last_day:
+            return f"{self.first_day:%Y-%m-%d}"
+        return f"{self.first_day:%Y-%m-%d} to {self.last_day:%Y-%m-%d}"
+
+    @property
+    def breaches(self) -> int:
+        invariants = (self.figures or {}).get("invariants", {})
+        return sum(
+            len(invariants.get(name, []))
+            for name in ("published_blocked", "completed_still_published")
+        )
+
+
+class ReportRecipient(models.Model):
+    """Someone accountable who receives the scheduled reports by email."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(unique=True)
+    active = models.BooleanField(default=True)
+    daily = models.BooleanField(default=False, help_text="Receives the daily reports.")
+    weekly = models.BooleanField(default=True, help_text="Receives the weekly reports.")
+    monthly = models.BooleanField(default=True, help_text="Receives the monthly reports.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
