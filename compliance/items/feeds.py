@@ -62,9 +62,12 @@ class PublishedItemsFeed(Feed):
         return item.republished_at
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["original_url"] = http_url(kwargs["item"].original_url)
-        return context
+        item = kwargs["item"]
+        return {
+            "item": item,
+            "original_url": http_url(item.original_url),
+            "image_url": http_url(item.image_url),
+        }
 
     def item_extra_kwargs(self, item):
         # RSS's <source url> names the channel the item came from: the origin's feed when it

@@ -1,0 +1,133 @@
+"""/feed/ (RSS 2.0 with attribution) and /sitemap.xml list published items only."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from compliance.items.models import Item
+from tests.factories import FeedFactory, ItemFactory, OriginFactory
+
+pytestmark = pytest.mark.django_db
+
+DC = "{http://purl.org/dc/elements/1.1/}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture
+def mixed_items():
+    """Two published items (one from a feed on the web), one hidden, one withheld."""
+    now = timezone.now()
+    feed = FeedFactory(url="https://lantern.example/rss.xml")
+    newer = ItemFactory(
+        origin=feed.origin,
+        feed=feed,
+        title="Lantern makers gather at the quay",
+        author="Tamsin Wick",
+        republished_at=now,
+    )
+    older = ItemFactory(title="Salt marsh survey ends", republished_at=now - timedelta(hours=3))
+    hidden = ItemFactory(title="Hidden item headline", status=Item.Status.HIDDEN)
+    withheld = ItemFactory(title="Withheld item headline", status=Item.Status.WITHHELD)
+    return {"newer": newer, "older": older, "hidden": hidden, "withheld": withheld}
+
+
+def rss_items(response) -> list[ET.Element]:
+    assert response["Content-Type"].startswith("application/rss+xml")
+    root = ET.fromstring(response.content)  # raises on anything that is not well-formed
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    return root.findall("./channel/item")
+
+
+def test_feed_lists_published_items_with_their_attribution(client, mixed_items):
+    newer, older = mixed_items["newer"], mixed_items["older"]
+
+    items = rss_items(client.get("/feed/"))
+
+    assert [item.findtext("title") for item in items] == [newer.title, older.title]
+    first = items[0]
+    assert first.findtext("link") == f"http://testserver/items/{newer.slug}/"
+    assert first.findtext(f"{DC}source") == newer.original_url
+    assert first.findtext(f"{DC}creator") == "Tamsin Wick"
+    assert first.findtext(f"{DC}rights") == newer.licence_note
+    source = first.find("source")
+    assert (source.text, source.get("url")) == (
+        newer.origin.name,
+        "https://lantern.example/rss.xml",
+    )
+    # An item whose feed is not on the web names its origin's home page instead.
+    assert items[1].find("source").get("url") == older.origin.home_page
+    description = first.findtext("description")
+    assert f'<img src="{newer.image_url}" alt=""><figcaption>{newer.photo_credit}<' in description
+    assert "<p>Paragraph one of synthetic article" in description
+    assert newer.disclaimer in description
+    assert "Author: Tamsin Wick" in description
+
+
+def test_feed_leaves_out_hidden_and_withheld_items(client, mixed_items):
+    response = client.get("/feed/")
+
+    items = rss_items(response)
+    text = response.content.decode()
+    for key in ("hidden", "withheld"):
+        assert mixed_items[key].title not in text
+        assert mixed_items[key].slug not in text
+    assert len(items) == 2
+
+
+def test_feed_channel_and_cache_headers(client, mixed_items):
+    response = client.get("/feed/")
+
+    channel = ET.fromstring(response.content).find("channel")
+    assert channel.findtext("link") == "http://testserver/"
+    assert {"public", "max-age=0", "must-revalidate"} <= {
+        part.strip() for part in response["Cache-Control"].split(",")
+    }
+
+
+def test_feed_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    ItemFactory.create_batch(3, feed=FeedFactory())
+    with django_assert_num_queries(1):
+        client.get("/feed/")
+    ItemFactory.create_batch(30)
+    with django_assert_num_queries(1):
+        assert len(rss_items(client.get("/feed/"))) == 33
+
+
+def sitemap_locations(response) -> list[str]:
+    root = ET.fromstring(response.content)
+    return [url.findtext(f"{SITEMAP}loc") for url in root.findall(f"{SITEMAP}url")]
+
+
+def test_sitemap_lists_published_item_pages_only(client, mixed_items, settings):
+    settings.SITE_URL = "https://copies.example"
+
+    response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200
+    assert sitemap_locations(response) == [
+        f"https://copies.example/items/{mixed_items['newer'].slug}/",
+        f"https://copies.example/items/{mixed_items['older'].slug}/",
+    ]
+    assert {"public", "max-age=0", "must-revalidate"} <= {
+        part.strip() for part in response["Cache-Control"].split(",")
+    }
+
+
+def test_sitemap_leaves_out_items_their_origin_keeps_out_of_search(client):
+    indexed = ItemFactory()
+    ItemFactory(origin=OriginFactory(noindex=True))
+
+    locations = sitemap_locations(client.get("/sitemap.xml"))
+
+    assert locations == [f"http://testserver/items/{indexed.slug}/"]
+
+
+def test_sitemap_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    ItemFactory.create_batch(3)
+    with django_assert_num_queries(2):  # the paginator's count, then the page
+        client.get("/sitemap.xml")
+    ItemFactory.create_batch(30)
+    with django_assert_num_queries(2):
+        assert len(sitemap_locations(client.get("/sitemap.xml"))) == 33
