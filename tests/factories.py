@@ -3,12 +3,12 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
 from compliance.takedowns.models import RemovalRequest
+from compliance.takedowns.permissions import officers_group
 
 
 class LicenceBasisFactory(factory.django.DjangoModelFactory):
@@ -84,6 +84,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"staff{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@staff.example")
@@ -93,7 +94,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def officer(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(Group.objects.get(name="Compliance officers"))
+            self.groups.add(officers_group())
 
 
 class RemovalRequestFactory(factory.django.DjangoModelFactory):

@@ -116,6 +116,7 @@ class RemovalRequest(models.Model):
     class Meta:
         ordering = ["due_at"]
         indexes = [models.Index(fields=["status", "due_at"])]
+        permissions = [("decide_removalrequest", "Can approve or reject removal requests")]
 
     def __str__(self):
         return self.reference or f"request #{self.pk}"
@@ -192,3 +193,17 @@ class BlockRule(models.Model):
         if self.kind == self.Kind.AUTHOR:
             return f"Author “{self.author}” at {self.domain}"
         return f"Origin {self.domain}"
+
+
+class ReasonTemplate(models.Model):
+    """A ready-made reason for rejecting a request; staff edit the text before it is sent."""
+
+    title = models.CharField(max_length=200, unique=True)
+    text = models.TextField(help_text="Mailed to the requester as the reason for the decision.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
