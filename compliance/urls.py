@@ -6,5 +6,6 @@ from compliance.core.views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("takedown/", include("compliance.takedowns.urls")),
     path("", include("compliance.items.urls")),
 ]

@@ -1,0 +1,72 @@
+"""Abuse protection for public intake (the form, and the API later): who is asking, and
+may they ask again.
+
+Nothing here stores an IP address. A client is known by a keyed hash of its address
+(HMAC-SHA256 with SECRET_KEY), kept on each RemovalRequest as `client_key`; the rate limit
+counts those rows, so it needs no cache and survives restarts.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from .models import RemovalRequest
+
+RATE_WINDOW = timedelta(hours=1)
+# A removal request needs a few kilobytes: 100 URLs of 2,000 characters, percent-encoded,
+# and a 10,000-character explanation still fit well under this. A bigger body is refused
+# before it is parsed.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def client_address(http_request) -> str:
+    """The address the request came from, as the WSGI server saw it.
+
+    X-Forwarded-For is not read: any client can write it. Behind a reverse proxy, the
+    proxy must pass the client's address as REMOTE_ADDR.
+    """
+    return http_request.META.get("REMOTE_ADDR", "") or ""
+
+
+def _rate_limit_subject(address: str) -> str:
+    # One IPv6 subscriber usually holds a whole /64: count the network, not the address.
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address.strip()
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def client_key_for(http_request) -> str:
+    """HMAC-SHA256 of the client's address keyed with SECRET_KEY: stable enough to count
+    submissions, useless for recovering the address."""
+    subject = _rate_limit_subject(client_address(http_request))
+    if not subject:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), subject.encode(), hashlib.sha256).hexdigest()
+
+
+def submission_allowed(client_key: str, now: datetime) -> tuple[bool, datetime | None]:
+    """May this client submit another request now? If not, also when it may.
+
+    Counts the requests stored with this client key in the last hour (one indexed query).
+    """
+    limit = settings.TAKEDOWN_RATE_LIMIT_PER_HOUR
+    if limit <= 0 or not client_key:
+        return True, None
+    recent = list(
+        RemovalRequest.objects.filter(client_key=client_key, received_at__gt=now - RATE_WINDOW)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+    )
+    if len(recent) < limit:
+        return True, None
+    # Once this many of the oldest have left the window, one more fits under the limit.
+    return False, recent[len(recent) - limit] + RATE_WINDOW

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "takedowns"
+
+urlpatterns = [
+    path("", views.removal_form, name="form"),
+    path("sent/<str:token>/", views.sent, name="sent"),
+    path("verify/<str:token>/", views.verify, name="verify"),
+    path("status/<str:token>/", views.status, name="status"),
+]
