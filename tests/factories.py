@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
-from compliance.takedowns.models import RemovalRequest
+from compliance.takedowns.models import BlockRule, RemovalRequest, RemovalTarget
 from compliance.takedowns.permissions import officers_group
 
 
@@ -118,3 +118,36 @@ class RemovalRequestFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
     due_at = factory.LazyAttribute(lambda r: r.received_at + timedelta(hours=48))
     status_token = factory.LazyFunction(lambda: secrets.token_urlsafe(32))
+
+
+class RemovalTargetFactory(factory.django.DjangoModelFactory):
+    """One URL of a request, resolved to `item` (pass item=None for an unknown URL)."""
+
+    class Meta:
+        model = RemovalTarget
+
+    request = factory.SubFactory(RemovalRequestFactory)
+    item = factory.SubFactory(ItemFactory)
+    url = factory.LazyAttribute(lambda t: t.item.original_url if t.item else "https://x.example/")
+    url_key = factory.LazyAttribute(lambda t: url_key(t.url))
+
+
+class BlockRuleFactory(factory.django.DjangoModelFactory):
+    """An active stay-down rule made from `item` (pass item=…): kind "url" copies its URL
+    key and text fingerprint, "author" its author at its origin, "origin" its origin."""
+
+    class Meta:
+        model = BlockRule
+        exclude = ("item",)
+
+    item = None
+    kind = BlockRule.Kind.URL
+    origin = factory.LazyAttribute(lambda r: r.item.origin if r.item else OriginFactory())
+    domain = factory.LazyAttribute(lambda r: r.origin.domain)
+    url = factory.LazyAttribute(lambda r: r.item.original_url if r.kind == "url" else "")
+    url_key = factory.LazyAttribute(lambda r: r.item.url_key if r.kind == "url" else "")
+    text_fingerprint = factory.LazyAttribute(
+        lambda r: r.item.text_fingerprint if r.kind == "url" else ""
+    )
+    author = factory.LazyAttribute(lambda r: r.item.author if r.kind == "author" else "")
+    author_key = factory.LazyAttribute(lambda r: r.item.author_key if r.kind == "author" else "")
