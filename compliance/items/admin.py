@@ -1,0 +1,337 @@
+"""Staff pages for licence bases, origins, feeds and items.
+
+An item is a record of what readers were shown: the admin displays it and edits none of its
+fields. Its status changes only through compliance.items.services (ingest, and the hide and
+restore services that takedowns use). Origins, feeds and licence bases are configuration
+that staff edit here; every such save is written to the audit trail.
+"""
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.validators import DomainNameValidator, URLValidator
+from django.db import models
+from django.template import TemplateSyntaxError, engines
+from django.utils.html import format_html, format_html_join
+
+from compliance.audit.models import AuditEvent
+from compliance.audit.services import Actor, audit_record
+from compliance.core.normalise import normalise_domain
+
+from .models import Feed, Item, LicenceBasis, Origin
+
+
+def _plain(value):
+    """A form value as the audit trail stores it (JSON)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes `<entity>.created` / `<entity>.changed` with the fields a staff save changed,
+    in the admin's own transaction: the change and its record commit together."""
+
+    audit_entity = ""
+
+    def save_model(self, request, obj, form, change):
+        changed = list(form.changed_data)
+        before = {name: _plain(form.initial.get(name)) for name in changed} if change else {}
+        super().save_model(request, obj, form, change)
+        if change and not changed:
+            return
+        audit_record(
+            actor=Actor.staff(request.user),
+            action=f"{self.audit_entity}.{'changed' if change else 'created'}",
+            obj=obj,
+            before=before,
+            after={name: _plain(form.cleaned_data.get(name)) for name in changed},
+        )
+
+
+# --- Licence bases ------------------------------------------------------------------------
+
+
+class LicenceBasisForm(forms.ModelForm):
+    class Meta:
+        model = LicenceBasis
+        fields = (
+            "name",
+            "kind",
+            "licence_url",
+            "terms",
+            "evidence_document",
+            "evidence_url",
+            "evidence_note",
+            "valid_from",
+            "expires_at",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, url = cleaned.get("kind"), cleaned.get("licence_url")
+        if kind == LicenceBasis.Kind.CREATIVE_COMMONS and not url:
+            self.add_error("licence_url", "A Creative Commons basis names its licence's URL.")
+        valid_from, expires_at = cleaned.get("valid_from"), cleaned.get("expires_at")
+        if valid_from and expires_at and expires_at <= valid_from:
+            self.add_error("expires_at", "The basis must expire after it starts.")
+        return cleaned
+
+
+@admin.register(LicenceBasis)
+class LicenceBasisAdmin(AuditedAdmin):
+    audit_entity = "licence_basis"
+    form = LicenceBasisForm
+    list_display = ("name", "kind", "licence_url", "valid_from", "expires_at")
+    list_filter = ("kind", ("expires_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "licence_url", "evidence_url", "terms")
+    readonly_fields = ("created_at", "updated_at")
+
+
+# --- Origins ------------------------------------------------------------------------------
+
+
+class OriginForm(forms.ModelForm):
+    class Meta:
+        model = Origin
+        fields = (
+            "domain",
+            "name",
+            "home_page",
+            "contact_emails",
+            "licence_basis",
+            "disclaimer_template",
+            "canonical_to_original",
+            "noindex",
+            "attention_needed",
+        )
+
+    def clean_domain(self):
+        value = self.cleaned_data["domain"].strip()
+        if "://" in value:  # a pasted address: its host is the domain
+            value = urlsplit(value).hostname or ""
+        domain = normalise_domain(value)
+        try:
+            DomainNameValidator()(domain)
+        except ValidationError:
+            raise ValidationError("Enter a domain name, such as example.com.") from None
+        return domain
+
+    def clean_disclaimer_template(self):
+        # Rendered at every publication: a template that does not compile would stop ingest.
+        text = self.cleaned_data["disclaimer_template"]
+        try:
+            engines["django"].from_string(text)
+        except TemplateSyntaxError as exc:
+            raise ValidationError(f"This template does not compile: {exc}") from None
+        return text
+
+
+@admin.register(Origin)
+class OriginAdmin(AuditedAdmin):
+    audit_entity = "origin"
+    form = OriginForm
+    list_display = (
+        "name",
+        "domain",
+        "licence_basis",
+        "canonical_to_original",
+        "noindex",
+        "blocked_at",
+    )
+    list_filter = (
+        "licence_basis__kind",
+        "canonical_to_original",
+        "noindex",
+        ("blocked_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("name", "domain", "home_page", "contact_emails")
+    list_select_related = ("licence_basis",)
+    # Blocking an origin is a takedown decision, made by its service, never typed in here.
+    readonly_fields = ("blocked_at", "blocked_by_request", "created_at")
+    fieldsets = (
+        (None, {"fields": ("domain", "name", "home_page", "contact_emails", "licence_basis")}),
+        (
+            "What item pages show",
+            {"fields": ("disclaimer_template", "canonical_to_original", "noindex")},
+        ),
+        (
+            "Status",
+            {"fields": ("blocked_at", "blocked_by_request", "attention_needed", "created_at")},
+        ),
+    )
+
+
+# --- Feeds --------------------------------------------------------------------------------
+
+
+class FeedForm(forms.ModelForm):
+    class Meta:
+        model = Feed
+        fields = ("origin", "url", "title", "is_active", "poll_interval_minutes")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        # A feed read from a file is added with `manage.py ingest PATH` only: a file path
+        # typed in a web form would let the server read its own files.
+        if "url" in self.changed_data:
+            URLValidator(
+                schemes=["http", "https"], message="Enter the feed's http:// or https:// address."
+            )(url)
+        return url
+
+
+@admin.register(Feed)
+class FeedAdmin(AuditedAdmin):
+    audit_entity = "feed"
+    form = FeedForm
+    list_display = (
+        "__str__",
+        "origin",
+        "is_active",
+        "last_outcome",
+        "last_fetched_at",
+        "consecutive_failures",
+        "next_fetch_at",
+    )
+    list_filter = ("is_active", "last_outcome", "origin")
+    search_fields = ("url", "title", "origin__name", "origin__domain")
+    list_select_related = ("origin",)
+    # Written by fetching, read here.
+    readonly_fields = (
+        "last_fetched_at",
+        "last_outcome",
+        "last_status_code",
+        "last_error",
+        "consecutive_failures",
+        "next_fetch_at",
+        "etag",
+        "last_modified",
+        "created_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("origin", "url", "title", "is_active", "poll_interval_minutes")}),
+        (
+            "Fetching",
+            {
+                "fields": (
+                    "last_fetched_at",
+                    "last_outcome",
+                    "last_status_code",
+                    "last_error",
+                    "consecutive_failures",
+                    "next_fetch_at",
+                    "etag",
+                    "last_modified",
+                    "created_at",
+                )
+            },
+        ),
+    )
+
+
+# --- Items --------------------------------------------------------------------------------
+
+ITEM_FIELDSETS = (
+    (
+        None,
+        {
+            "fields": (
+                "title",
+                "status",
+                "origin",
+                "feed",
+                "original_url",
+                "slug",
+                "author",
+                "image_url",
+                "photo_credit",
+                "published_at",
+                "republished_at",
+                "ingested_at",
+                "body",
+            )
+        },
+    ),
+    (
+        "What readers were shown (frozen at publication)",
+        {
+            "fields": (
+                "licence_basis",
+                "licence_note",
+                "licence_note_sha256",
+                "disclaimer",
+                "disclaimer_sha256",
+            )
+        },
+    ),
+    ("Rights stated by the feed", {"fields": ("rights_statement", "rights_licence_url")}),
+    (
+        "Status",
+        {
+            "fields": (
+                "status_changed_at",
+                "status_reason",
+                "status_request",
+                "status_rule",
+                "audit_trail",
+            )
+        },
+    ),
+    ("Keys", {"fields": ("guid", "url_key", "author_key", "text_fingerprint")}),
+)
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ("title", "origin", "author", "status", "republished_at", "licence_kind")
+    list_filter = ("status", "origin", "licence_basis__kind")
+    search_fields = ("title", "author", "original_url", "slug", "guid")
+    list_select_related = ("origin", "licence_basis")
+    date_hierarchy = "republished_at"
+    fieldsets = ITEM_FIELDSETS
+    readonly_fields = [name for _, options in ITEM_FIELDSETS for name in options["fields"]]
+
+    # Items come from ingest only (which checks the block rules and freezes the disclaimer),
+    # and stay as evidence of what was published.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # No item is edited field by field here, so its page is view-only. Without an
+        # object the permission still counts, for actions on the list (hide, restore).
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="licence", ordering="licence_basis__kind")
+    def licence_kind(self, item):
+        return item.licence_basis.get_kind_display() if item.licence_basis else "—"
+
+    @admin.display(description="audit trail")
+    def audit_trail(self, item):
+        events = AuditEvent.objects.for_object(item)[:50]
+        if not events:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<li>{} · {} · {}{}</li>",
+            (
+                (
+                    f"{event.at:%Y-%m-%d %H:%M}",
+                    event.actor_name,
+                    event.action,
+                    f" · {event.reason}" if event.reason else "",
+                )
+                for event in events
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows)
