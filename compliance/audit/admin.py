@@ -1,0 +1,62 @@
+"""The audit trail in the admin: read-only for everyone, superusers included. Nobody can
+add, change or delete an event here (the model and, on PostgreSQL, a trigger refuse it
+too)."""
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor_name", "action", "object_repr", "request_reference", "reason")
+    list_filter = ("action", "actor_kind")
+    list_select_related = ("request",)
+    search_fields = ("action", "actor_name", "object_repr", "reason", "request__reference")
+    date_hierarchy = "at"
+    ordering = ("-at", "-id")
+    fields = (
+        "at",
+        "actor_kind",
+        "actor_name",
+        "actor_user",
+        "action",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "request",
+        "reason",
+        "before_json",
+        "after_json",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="request", ordering="request__reference")
+    def request_reference(self, obj):
+        return obj.request.reference if obj.request_id and obj.request else ""
+
+    @admin.display(description="before")
+    def before_json(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.before, indent=2, ensure_ascii=False))
+
+    @admin.display(description="after")
+    def after_json(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.after, indent=2, ensure_ascii=False))

@@ -1,0 +1,79 @@
+"""Every mail in and out, read-only: the thread of a request as it was sent and received."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from .models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "arrow", "subject", "request", "kind", "state", "recipient_list")
+    list_filter = ("direction", "state", "kind")
+    list_select_related = ("request",)
+    search_fields = ("subject", "sender", "message_id", "request__reference")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    fields = (
+        "request",
+        "direction",
+        "kind",
+        "state",
+        "created_at",
+        "sender",
+        "recipient_list",
+        "subject",
+        "message_id",
+        "in_reply_to",
+        "references",
+        "text_body",
+        "html_source",
+        "attachment_names",
+        "raw_text",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    )
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="")
+    def arrow(self, obj):
+        return "← in" if obj.direction == Message.Direction.IN else "→ out"
+
+    @admin.display(description="to")
+    def recipient_list(self, obj):
+        return ", ".join(obj.recipients)
+
+    @admin.display(description="HTML body (source)")
+    def html_source(self, obj):
+        # Shown as source, never rendered: an incoming mail's HTML is not trusted.
+        return format_html('<pre style="white-space: pre-wrap;">{}</pre>', obj.html_body)
+
+    @admin.display(description="attachments")
+    def attachment_names(self, obj):
+        return ", ".join(a.get("filename", "?") for a in obj.attachments) or "—"
+
+    @admin.display(description="as received")
+    def raw_text(self, obj):
+        if not obj.raw:
+            return "—"
+        return format_html(
+            '<pre style="white-space: pre-wrap;">{}</pre>',
+            bytes(obj.raw).decode("utf-8", errors="replace"),
+        )
