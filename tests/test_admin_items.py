@@ -280,7 +280,7 @@ def test_feed_with_http_url_is_added_and_audited(admin_client):
 
 
 def test_a_file_feed_added_by_the_command_can_still_be_edited(admin_client):
-    feed = FeedFactory(url="/srv/courtesy/demo/lantern.xml")
+    feed = FeedFactory(url="file:///srv/courtesy/demo/lantern.xml")
 
     response = admin_client.post(
         f"/admin/items/feed/{feed.pk}/change/",
@@ -290,7 +290,7 @@ def test_a_file_feed_added_by_the_command_can_still_be_edited(admin_client):
     assert response.status_code == 302
     feed.refresh_from_db()
     assert (feed.url, feed.is_active, feed.poll_interval_minutes) == (
-        "/srv/courtesy/demo/lantern.xml",
+        "file:///srv/courtesy/demo/lantern.xml",
         False,
         60,
     )
