@@ -134,7 +134,7 @@ def sanitise_html(fragment: str, *, base_url: str = "") -> str:
         attribute_filter=keep_attribute,
         link_rel=LINK_REL,
         url_schemes={"http", "https", "mailto"},
-        url_relative="deny",
+        url_relative="pass_through",  # keep_attribute resolves or drops them
         strip_comments=True,
     )
     # An image whose source was refused is an empty box: drop it.

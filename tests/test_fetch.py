@@ -1,0 +1,206 @@
+"""Fetching feeds: polite HTTP against a real local server, and no SSRF.
+
+Connections are observed through Python's audit hook for socket.connect, so "refused
+without connecting" is checked against what the process actually did.
+"""
+
+import sys
+import time
+from datetime import UTC, datetime
+
+import pytest
+from werkzeug import Response
+
+from compliance.items.fetch import (
+    MAX_REDIRECTS,
+    address_refusal,
+    fetch_url,
+    read_file,
+    retry_after_seconds,
+)
+
+CONNECTS: list | None = None
+
+
+def _audit(event, args):
+    if event == "socket.connect" and CONNECTS is not None:
+        address = args[1]
+        CONNECTS.append(address[0] if isinstance(address, tuple) else address)
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def connects():
+    """The addresses this process connects to during the test."""
+    global CONNECTS
+    CONNECTS = []
+    yield CONNECTS
+    CONNECTS = None
+
+
+def get(url, **kwargs):
+    return fetch_url(url, **{"timeout": 5, "max_bytes": 100_000, "allow_loopback": True,
+                             **kwargs})
+
+
+FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+
+
+def test_a_feed_is_fetched_with_its_validators(httpserver):
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        FEED, content_type="application/rss+xml; charset=utf-8",
+        headers={"ETag": '"v1"', "Last-Modified": "Tue, 03 Nov 2026 08:00:00 GMT"},
+    )
+    result = get(httpserver.url_for("/feed.xml"), user_agent="courtesy-test/1")
+    assert result.error == ""
+    assert result.status == 200
+    assert result.body == FEED
+    assert result.headers["etag"] == '"v1"'
+    assert result.charset == "utf-8"
+    request, _ = httpserver.log[0]
+    assert request.headers["User-Agent"] == "courtesy-test/1"
+    assert "If-None-Match" not in request.headers
+
+
+def test_conditional_get_sends_validators_and_understands_304(httpserver):
+    httpserver.expect_request(
+        "/feed.xml",
+        headers={"If-None-Match": '"v1"', "If-Modified-Since": "Tue, 03 Nov 2026 08:00:00 GMT"},
+    ).respond_with_data(b"", status=304)
+    result = get(httpserver.url_for("/feed.xml"), etag='"v1"',
+                 last_modified="Tue, 03 Nov 2026 08:00:00 GMT")
+    assert (result.status, result.body, result.error) == (304, b"", "")
+
+
+def test_redirects_are_followed_and_the_final_url_reported(httpserver):
+    httpserver.expect_request("/old").respond_with_data("", status=301,
+                                                        headers={"Location": "/middle"})
+    httpserver.expect_request("/middle").respond_with_data("", status=307,
+                                                           headers={"Location": "/new.xml"})
+    httpserver.expect_request("/new.xml").respond_with_data(FEED)
+    result = get(httpserver.url_for("/old"))
+    assert result.error == ""
+    assert result.body == FEED
+    assert result.final_url == httpserver.url_for("/new.xml")
+
+
+def test_a_redirect_loop_stops_after_the_limit(httpserver):
+    httpserver.expect_request("/loop").respond_with_data("", status=302,
+                                                         headers={"Location": "/loop"})
+    result = get(httpserver.url_for("/loop"))
+    assert result.error == f"more than {MAX_REDIRECTS} redirects"
+    assert len(httpserver.log) == MAX_REDIRECTS + 1
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["http://10.0.0.1/feed.xml", "http://169.254.169.254/latest/meta-data/",
+     "http://[::ffff:192.168.1.1]/", "http://100.64.0.7/"],
+)
+def test_a_redirect_to_a_private_address_is_refused_without_connecting(
+    httpserver, connects, target
+):
+    httpserver.expect_request("/feed.xml").respond_with_data("", status=302,
+                                                             headers={"Location": target})
+    started = time.monotonic()
+    result = get(httpserver.url_for("/feed.xml"))
+    assert "refused to connect" in result.error
+    assert result.body == b""
+    host = target.split("//")[1].split("/")[0].strip("[]")
+    assert host in result.error
+    # The local server was contacted; the private address never was.
+    assert connects and all(address in {"127.0.0.1", "::1"} for address in connects)
+    assert time.monotonic() - started < 2
+
+
+def test_loopback_is_refused_unless_allowed(httpserver, connects):
+    httpserver.expect_request("/feed.xml").respond_with_data(FEED)
+    result = get(httpserver.url_for("/feed.xml"), allow_loopback=False)
+    assert "refused to connect" in result.error
+    assert "loopback" in result.error
+    assert connects == []
+    assert httpserver.log == []
+
+
+def test_an_ip_literal_on_the_first_request_is_checked_too(connects):
+    result = get("http://192.168.0.1:8080/feed.xml")
+    assert "192.168.0.1 is a private address" in result.error
+    assert connects == []
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/feed", "file:///etc/passwd",
+                                 "gopher://x/", "http://user:secret@example.org/"])
+def test_only_plain_http_urls_are_fetched(url, connects):
+    assert get(url).error
+    assert connects == []
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed_with_loopback"),
+    [("127.0.0.1", True), ("::1", True), ("10.1.2.3", False), ("172.16.0.1", False),
+     ("192.168.1.1", False), ("169.254.169.254", False), ("fe80::1", False),
+     ("fc00::1", False), ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.251", False),
+     ("240.0.0.1", False), ("::ffff:10.0.0.1", False), ("2002:a00:1::1", False)],
+)
+def test_non_public_addresses(address, allowed_with_loopback):
+    assert address_refusal(address, allow_loopback=False)
+    assert (address_refusal(address, allow_loopback=True) == "") is allowed_with_loopback
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.4.4", "2606:4700:4700::1111"])
+def test_public_addresses_are_allowed(address):
+    assert address_refusal(address, allow_loopback=False) == ""
+
+
+def test_a_slow_server_times_out(httpserver):
+    def slow(request):
+        time.sleep(1.5)
+        return Response(FEED)
+
+    httpserver.expect_request("/slow.xml").respond_with_handler(slow)
+    started = time.monotonic()
+    result = get(httpserver.url_for("/slow.xml"), timeout=0.5)
+    assert "timed out" in result.error
+    assert result.body == b""
+    assert time.monotonic() - started < 1.4
+
+
+def test_an_oversize_body_is_refused_by_its_declared_length(httpserver):
+    httpserver.expect_request("/big.xml").respond_with_data(b"x" * 5000)
+    result = get(httpserver.url_for("/big.xml"), max_bytes=1000)
+    assert "larger than the limit of 1000 bytes" in result.error
+    assert result.body == b""
+
+
+def test_an_oversize_body_without_a_length_is_cut_off_while_reading(httpserver):
+    def chunked(request):
+        return Response((b"x" * 600 for _ in range(10)), direct_passthrough=True)
+
+    httpserver.expect_request("/stream.xml").respond_with_handler(chunked)
+    result = get(httpserver.url_for("/stream.xml"), max_bytes=1000)
+    assert "larger than the limit" in result.error
+
+
+def test_http_errors_are_reported_as_statuses_not_errors(httpserver):
+    httpserver.expect_request("/gone.xml").respond_with_data("bye", status=410)
+    result = get(httpserver.url_for("/gone.xml"))
+    assert (result.status, result.error, result.body) == (410, "", b"")
+
+
+def test_local_files_are_read(tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_bytes(FEED)
+    assert read_file(path.as_uri(), max_bytes=1000).body == FEED
+    assert "larger than the limit" in read_file(path.as_uri(), max_bytes=10).error
+    assert "cannot read" in read_file((tmp_path / "nope.xml").as_uri(), max_bytes=10).error
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    now = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+    assert retry_after_seconds("120", now=now) == 120
+    assert retry_after_seconds("Tue, 03 Nov 2026 09:30:00 GMT", now=now) == 5400
+    assert retry_after_seconds("Tue, 03 Nov 2026 07:00:00 GMT", now=now) == 0
+    assert retry_after_seconds("soon", now=now) is None
+    assert retry_after_seconds("", now=now) is None
