@@ -1,18 +1,14 @@
 """The public removal-request form: every element of a DMCA 512(c)(3) notice and a DSA
 Article 16(2) notice, each required, each with a size limit."""
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from compliance.core.normalise import normalise_url
 
-from .models import RemovalRequest, RemovalTarget
+from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS, is_web_address
+from .models import RemovalRequest
 
-MAX_URLS = 100
-MAX_URL_LENGTH = RemovalTarget._meta.get_field("url").max_length
-MAX_EXPLANATION = 10_000
 HONEYPOT_FIELD = "website"
 
 GOOD_FAITH_STATEMENT = (
@@ -26,19 +22,6 @@ ACCURACY_STATEMENT = (
 )
 
 STATEMENT_REQUIRED = "A removal notice is valid only with this statement: tick it to confirm."
-
-
-def is_web_address(url: str) -> bool:
-    """An http(s) URL with a host, and no white space or control characters in it. (Not
-    Django's URLValidator: it refuses hosts without a dot, such as a test server's.)"""
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        return False
-    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
 
 
 def _length(field: str) -> int:

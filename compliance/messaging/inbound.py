@@ -1,0 +1,332 @@
+"""Mail arriving at the contact address (piped in by `manage.py mailgate`).
+
+Every message is kept as it came (raw bytes and all) in a Message row. A new message opens
+a removal request on the "email" channel; a reply (the request's reference in the subject,
+or In-Reply-To/References naming one of its messages) joins that request's thread;
+automatic mail (auto-replies, bounces, lists) is recorded and opens nothing, so two
+robots can never keep each other busy. Input that is not a mail message is written to
+VAR_DIR/inbox/ and recorded as a row, for staff.
+"""
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from html.parser import HTMLParser
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.audit.services import Actor, audit_record
+from compliance.core.normalise import normalise_url, plain_text
+from compliance.takedowns.intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS, is_web_address
+from compliance.takedowns.models import RemovalRequest
+from compliance.takedowns.selectors import request_for_reference
+from compliance.takedowns.services import request_submit
+
+from .models import Message
+
+logger = logging.getLogger("compliance.messaging")
+
+# Far above any genuine removal request; the mail server usually refuses less already.
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MAILGATE = "mailgate"
+HEADER_MAX = 998
+TRUNCATED = "\n\n[… truncated here; the whole message is kept with the request]"
+# A URL in running text; what follows is trimmed of the punctuation that ends a sentence.
+URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?*_'\"\u201d\u2019\u00bb)"  # with closing quotes
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+class Outcome:
+    OPENED = "opened"  # a new request
+    JOINED = "joined"  # a reply, added to its request's thread
+    AUTOMATIC = "automatic"  # an auto-reply, bounce or list mail: recorded, nothing opened
+    DUPLICATE = "duplicate"  # the same Message-ID again (the mail server retried)
+    UNPARSEABLE = "unparseable"  # not a mail message: kept for staff
+
+
+@dataclass
+class Inbound:
+    outcome: str
+    message: Message | None = None
+    removal_request: RemovalRequest | None = None
+    kept_at: Path | None = None
+    note: str = ""
+
+
+# --- keeping what cannot be read -----------------------------------------------------------
+
+
+def inbox_keep(raw: bytes, reason: str) -> Path:
+    """Write the input as it came into VAR_DIR/inbox/, under a new timestamped name."""
+    inbox = Path(settings.VAR_DIR) / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S.%fZ")
+    path = inbox / f"{stamp}-{reason}-{uuid.uuid4().hex[:12]}.eml"
+    with path.open("xb") as file:  # "x": never overwrite anything
+        file.write(raw)
+    return path
+
+
+# --- reading a message ---------------------------------------------------------------------
+
+
+def _clean(text: str, limit: int | None = None) -> str:
+    """Text fit for the database: undecodable bytes (kept by the parser as surrogates)
+    read as UTF-8 or replaced, NUL removed, optionally cut to `limit`."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")
+    return text[:limit] if limit else text
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a header too broken to parse reads as absent
+        return ""
+    return _clean(str(value or "").strip(), HEADER_MAX)
+
+
+def _addresses(message: EmailMessage, name: str) -> list:
+    try:
+        header = message.get(name)
+        return list(header.addresses) if header is not None else []
+    except Exception:
+        return []
+
+
+def parse(raw: bytes) -> EmailMessage | None:
+    """The message, or None when the input is not a mail message we can answer: empty,
+    garbage, or without a From: address."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception:
+        return None
+    senders = _addresses(message, "From")
+    if not senders:
+        return None
+    try:
+        validate_email(senders[0].addr_spec)
+    except ValidationError:
+        return None
+    return message
+
+
+def _part_text(part) -> str:
+    if part is None:
+        return ""
+    try:
+        return _clean(part.get_content())
+    except (LookupError, UnicodeError, ValueError, AttributeError):
+        # An unknown or lying charset: take the bytes as UTF-8, replacing what is not.
+        payload = part.get_payload(decode=True) or b""
+        return _clean(payload.decode("utf-8", "replace"))
+
+
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    """The text and HTML bodies (transfer encodings and charsets decoded)."""
+    try:
+        text = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+    except Exception:
+        return "", ""
+    return _part_text(text), _part_text(html)
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"a", "area"}:
+            self.links.extend(value for name, value in attrs if name == "href" and value)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _urls_in_text(text: str) -> list[str]:
+    found = []
+    for match in URL_IN_TEXT.finditer(text):
+        url = match.group(0)
+        while url and url[-1] in TRAILING_PUNCTUATION:
+            if url[-1] == ")" and url.count("(") >= url.count(")"):
+                break  # a balanced parenthesis belongs to the URL (as in Wikipedia's)
+            url = url[:-1]
+        found.append(url)
+    return found
+
+
+def urls_in(text: str, html: str) -> list[str]:
+    """The http(s) URLs a message names: bare in its text, and as links or bare text in its
+    HTML; each once (by normalised form), at most MAX_URLS. Links to our own removal pages
+    are left out: they are never content, and they carry secrets."""
+    collector = _LinkCollector()
+    try:
+        collector.feed(html)
+        collector.close()
+    except Exception:  # html.parser copes with nearly anything; never lose the text for it
+        pass
+    candidates = [
+        *_urls_in_text(text),
+        *(link.strip() for link in collector.links),
+        *_urls_in_text(" ".join(collector.text)),
+    ]
+    own_pages = normalise_url(f"{settings.SITE_URL}/takedown/")
+    urls, seen = [], set()
+    for url in candidates:
+        if len(url) > MAX_URL_LENGTH or not is_web_address(url):
+            continue
+        key = normalise_url(url)
+        if not key or key in seen or key.startswith(own_pages):
+            continue
+        seen.add(key)
+        urls.append(url)
+        if len(urls) == MAX_URLS:
+            break
+    return urls
+
+
+def automatic_reason(message: EmailMessage, sender: str) -> str:
+    """Why the message was sent by a program rather than a person ("" if it was not)."""
+    auto_submitted = _header(message, "Auto-Submitted").lower()
+    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    precedence = _header(message, "Precedence").lower()
+    if precedence in {"bulk", "junk", "list", "auto_reply"}:
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond", "List-Id", "List-Unsubscribe"):
+        if _header(message, name):
+            return f"{name} header"
+    if message.get_content_type() == "multipart/report" or _header(message, "Return-Path") == "<>":
+        return "delivery report (bounce)"
+    ours = {settings.CONTACT_EMAIL.lower(), settings.DEFAULT_FROM_EMAIL.lower()}
+    if sender.lower() in ours:
+        return "sent from our own address"
+    return ""
+
+
+def _message_ids(*values: str) -> list[str]:
+    ids = [found for value in values for found in MESSAGE_ID.findall(value)]
+    return ids[-50:]  # the nearest ancestors are last in References
+
+
+def thread_request(subject: str, in_reply_to: str, references: str) -> RemovalRequest | None:
+    """The request a message replies to: by the reference in its subject, else by the
+    messages it says it answers."""
+    found = request_for_reference(subject)
+    if found is not None:
+        return found
+    ids = _message_ids(in_reply_to, references)
+    if not ids:
+        return None
+    earlier = (
+        Message.objects.filter(message_id__in=ids, request__isnull=False)
+        .select_related("request")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return earlier.request if earlier else None
+
+
+# --- recording -----------------------------------------------------------------------------
+
+
+def message_receive(*, raw: bytes) -> Inbound:
+    """Record one incoming mail and route it: a new request, a reply on its request's
+    thread, an automatic message kept on its own, or input kept for staff."""
+    message = parse(raw)
+    if message is None:
+        path = inbox_keep(raw, "unparseable")
+        kept = Message.objects.create(
+            direction=Message.Direction.IN,
+            kind="unparseable",
+            state=Message.State.RECEIVED,
+            subject=f"(not a mail message; kept as {path.name})",
+            raw=raw,
+        )
+        return Inbound(Outcome.UNPARSEABLE, kept, kept_at=path)
+
+    message_id = _header(message, "Message-ID")
+    if message_id:
+        earlier = Message.objects.filter(direction=Message.Direction.IN, message_id=message_id)
+        if earlier.exists():
+            first = earlier.select_related("request").first()
+            return Inbound(Outcome.DUPLICATE, first, first.request)
+
+    sender = _addresses(message, "From")[0]
+    address = _clean(sender.addr_spec, 254)
+    subject = _header(message, "Subject")
+    in_reply_to = _header(message, "In-Reply-To")
+    references = _clean(str(message.get("References") or ""))
+    text, html = bodies(message)
+    recipients = [
+        _clean(a.addr_spec, 320)
+        for name in ("To", "Cc")
+        for a in _addresses(message, name)
+        if a.addr_spec
+    ]
+    automatic = automatic_reason(message, address)
+    fields = {
+        "direction": Message.Direction.IN,
+        "state": Message.State.RECEIVED,
+        "sender": _header(message, "From")[:320],
+        "recipients": recipients,
+        "subject": subject,
+        "text_body": text,
+        "html_body": html,
+        "message_id": message_id,
+        "in_reply_to": in_reply_to,
+        "references": references,
+        "raw": raw,
+    }
+
+    with transaction.atomic():
+        removal_request = thread_request(subject, in_reply_to, references)
+        if removal_request is not None:
+            incoming = Message.objects.create(
+                request=removal_request, kind="automatic" if automatic else "reply", **fields
+            )
+            audit_record(
+                actor=Actor.system(MAILGATE),
+                action="request.message_received",
+                obj=removal_request,
+                after={
+                    "message": incoming.pk,
+                    "from": address,
+                    "subject": subject[:200],
+                    "automatic": bool(automatic),
+                },
+                request=removal_request,
+            )
+            return Inbound(Outcome.JOINED, incoming, removal_request, note=automatic)
+
+        if automatic:
+            incoming = Message.objects.create(kind="automatic", **fields)
+            return Inbound(Outcome.AUTOMATIC, incoming, note=automatic)
+
+        incoming = Message.objects.create(kind="request", **fields)
+        explanation = text.strip() or plain_text(html)
+        if len(explanation) > MAX_EXPLANATION:
+            explanation = explanation[: MAX_EXPLANATION - len(TRUNCATED)].rstrip() + TRUNCATED
+        removal_request = request_submit(
+            channel=RemovalRequest.Channel.EMAIL,
+            requester_email=address,
+            requester_name=_clean(sender.display_name or "", 200),
+            urls=urls_in(text, html),
+            explanation=explanation,
+            incoming_message=incoming,
+        )
+    return Inbound(Outcome.OPENED, incoming, removal_request)

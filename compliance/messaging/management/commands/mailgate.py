@@ -1,0 +1,68 @@
+"""manage.py mailgate: the contact address's pipe. Reads one RFC 822 message on standard
+input and records it (see compliance.messaging.inbound).
+
+Exit status, as mail servers read it (sysexits.h): 0 recorded; 65 (EX_DATAERR) not a mail
+message, kept for staff; 75 (EX_TEMPFAIL) could not record it now (the database is down,
+say), kept for staff too and the mail server will deliver it again later.
+"""
+
+import logging
+import shutil
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from compliance.messaging.inbound import MAX_MESSAGE_BYTES, Outcome, inbox_keep, message_receive
+
+EX_DATAERR = 65
+EX_TEMPFAIL = 75
+
+logger = logging.getLogger("compliance.messaging")
+
+
+class Command(BaseCommand):
+    help = (
+        "Read one RFC 822 message on standard input (what the mail server pipes for the "
+        "contact address): a new message opens a removal request, a reply joins its thread, "
+        "input that is not mail exits non-zero and is kept under var/inbox/ for staff."
+    )
+    # call_command("mailgate", stdin=<binary file>) in tests; standard input otherwise.
+    stealth_options = ("stdin",)
+
+    def handle(self, *args, **options):
+        stream = options.get("stdin") or sys.stdin.buffer
+        raw = stream.read(MAX_MESSAGE_BYTES + 1)
+        if len(raw) > MAX_MESSAGE_BYTES:
+            path = inbox_keep(raw, "too-large")
+            with path.open("ab") as file:
+                shutil.copyfileobj(stream, file)
+            raise CommandError(
+                f"message larger than {MAX_MESSAGE_BYTES} bytes: kept as {path} for staff",
+                returncode=EX_DATAERR,
+            )
+        try:
+            result = message_receive(raw=raw)
+        except Exception as exc:
+            path = inbox_keep(raw, "failed")
+            logger.exception("mailgate could not record a message; kept as %s", path)
+            raise CommandError(
+                f"could not record the message ({type(exc).__name__}: {exc}); kept as {path} "
+                "for staff",
+                returncode=EX_TEMPFAIL,
+            ) from exc
+
+        if result.outcome == Outcome.UNPARSEABLE:
+            raise CommandError(
+                f"not a mail message (empty, unreadable, or no From: address): kept as "
+                f"{result.kept_at} and as message #{result.message.pk} for staff",
+                returncode=EX_DATAERR,
+            )
+        if result.outcome == Outcome.OPENED:
+            line = f"opened {result.removal_request.reference}"
+        elif result.outcome == Outcome.JOINED:
+            line = f"added to the thread of {result.removal_request.reference}"
+        elif result.outcome == Outcome.AUTOMATIC:
+            line = f"automatic mail ({result.note}): recorded, no request opened"
+        else:
+            line = "already received (same Message-ID): nothing to do"
+        self.stdout.write(f"{line} (message #{result.message.pk})")
