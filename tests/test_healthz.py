@@ -12,6 +12,9 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # port 1: nothing listens there
 
 @pytest.fixture
 def broker_down(monkeypatch):
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration, so
+    # a run against Redis needs both replaced.
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)
     monkeypatch.setitem(celery_app.conf, "broker_url", UNREACHABLE_BROKER)
 
 
