@@ -5,6 +5,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from .periods import Period
+
 
 class ComplianceReport(models.Model):
     """One report as it was generated (and, once delivered, as it was sent): the figures,
@@ -56,6 +58,10 @@ class ComplianceReport(models.Model):
     @property
     def last_day(self):
         return (self.end.astimezone(ZoneInfo(self.time_zone)) - timedelta(days=1)).date()
+
+    @property
+    def period(self):
+        return Period(self.kind, self.first_day, self.last_day, ZoneInfo(self.time_zone))
 
     @property
     def period_label(self) -> str:

@@ -1,0 +1,138 @@
+"""Writes for compliance reports and the transparency page.
+
+A report is generated (stored once per period) and sent (mailed once per period). Sending
+claims the report with a conditional update of `delivered_at` in the transaction that
+writes the mail to the outbox, so two runs of the same period, even concurrent ones, mail
+it once; a failure rolls both back and the next run tries again.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance.audit.services import Actor, audit_record
+from compliance.messaging.services import mail_queue
+from compliance.takedowns.models import RemovalRequest
+
+from . import selectors
+from .models import ComplianceReport
+from .periods import Period, last_full_period
+from .rendering import report_render, report_title
+
+logger = logging.getLogger("compliance.reports")
+
+
+def report_generate(*, period: Period, now=None) -> ComplianceReport:
+    """Compute, render and store the report for `period`. A report already delivered is
+    returned unchanged (it is the record of what was sent); an undelivered one is
+    computed afresh."""
+    key = {"kind": period.kind, "start": period.start, "end": period.end}
+    existing = ComplianceReport.objects.filter(**key).first()
+    if existing is not None and existing.delivered_at is not None:
+        return existing
+    rendered = report_render(period=period, now=now)
+    fields = {
+        "time_zone": period.time_zone,
+        "generated_at": now or timezone.now(),
+        "figures": rendered.figures,
+        "html": rendered.html,
+        "csv": rendered.csv,
+    }
+    try:
+        with transaction.atomic():
+            report, created = ComplianceReport.objects.get_or_create(**key, defaults=fields)
+    except IntegrityError:  # a concurrent run stored it first
+        report, created = ComplianceReport.objects.get(**key), False
+    if not created:
+        ComplianceReport.objects.filter(pk=report.pk, delivered_at__isnull=True).update(**fields)
+        report.refresh_from_db()
+    return report
+
+
+def _csv_filename(report: ComplianceReport) -> str:
+    return f"compliance-report-{report.kind}-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.csv"
+
+
+def report_send(*, report_id: int, recipients: list[str] | None = None) -> bool:
+    """Mail the stored report (HTML body, CSV attached) to `recipients`, or to the active
+    recipients of its kind. Returns True if this call sent it; False if it had already
+    been sent or nobody is to receive it."""
+    report = ComplianceReport.objects.get(pk=report_id)
+    to = list(recipients) if recipients else selectors.report_recipient_emails(kind=report.kind)
+    if not to:
+        logger.warning("%s: no active recipient, stored but not sent", report)
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = ComplianceReport.objects.filter(pk=report.pk, delivered_at__isnull=True).update(
+            delivered_at=now, recipients=to
+        )
+        if not claimed:
+            return False
+        breaches = report.breaches
+        subject = f"[{report_title_prefix(breaches)}] {report_title(report.period)}"
+        message = mail_queue(
+            to=to,
+            subject=subject,
+            template="emails/compliance_report",
+            context={
+                "report": report,
+                "report_html": report.html,
+                "figures": report.figures,
+                "breaches": breaches,
+                "title": report_title(report.period),
+            },
+            kind="compliance_report",
+            attachments=[
+                {
+                    "filename": _csv_filename(report),
+                    "content_type": "text/csv",
+                    "content": report.csv,
+                }
+            ],
+        )
+        ComplianceReport.objects.filter(pk=report.pk).update(message=message)
+    return True
+
+
+def report_title_prefix(breaches: int) -> str:
+    return (
+        f"ALERT: {breaches} invariant breach{'es' if breaches != 1 else ''}"
+        if breaches
+        else ("courtesy")
+    )
+
+
+def report_run(
+    *,
+    period: Period | None = None,
+    kind: str = "weekly",
+    recipients: list[str] | None = None,
+    now=None,
+) -> tuple[ComplianceReport, bool]:
+    """Generate and send the report for `period` (default: the last full `kind`)."""
+    period = period or last_full_period(kind, now=now)
+    report = report_generate(period=period, now=now)
+    sent = report_send(report_id=report.pk, recipients=recipients)
+    report.refresh_from_db()
+    return report, sent
+
+
+def request_explanation_publish(*, removal_request: RemovalRequest, text: str, user) -> None:
+    """Publish (or, with empty text, withdraw) the redacted explanation that
+    /transparency/ shows for a request. The requester's original is kept untouched."""
+    text = text.strip()
+    before = removal_request.public_explanation
+    with transaction.atomic():
+        RemovalRequest.objects.filter(pk=removal_request.pk).update(public_explanation=text)
+        removal_request.public_explanation = text
+        audit_record(
+            actor=Actor.staff(user),
+            action="request.explanation_published" if text else "request.explanation_withdrawn",
+            obj=removal_request,
+            reason="redacted explanation for the transparency page",
+            before={"public_explanation": before},
+            after={"public_explanation": text},
+            request=removal_request,
+        )
