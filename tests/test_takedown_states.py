@@ -135,6 +135,7 @@ def test_submit_stores_a_received_request_with_reference_deadline_audit_and_ackn
     assert tokens.status_url(removal_request) in ack.text_body
     assert item.original_url in ack.text_body
     assert "4 March 2026" in ack.text_body  # the deadline
+    assert "within 7 days" in ack.text_body and ack.html_body
 
 
 @pytest.mark.django_db

@@ -27,7 +27,7 @@ from . import targets as target_resolution
 from .models import OPEN_STATUSES, RemovalRequest, RemovalTarget
 from .permissions import DECIDE_PERMISSION
 from .selectors import request_first_message
-from .tokens import status_url, verification_url
+from .tokens import VERIFICATION_MAX_AGE, status_url, verification_url
 
 Status = RemovalRequest.Status
 
@@ -280,6 +280,7 @@ def request_submit(
             subject="We received your removal request",
             context={
                 "verification_url": verification_url(removal_request),
+                "verification_days": VERIFICATION_MAX_AGE.days,
                 "targets": list(removal_request.targets.select_related("item")),
             },
         )
