@@ -130,6 +130,27 @@ def test_queue_can_show_all_and_filter(officer_client, officer):
     assert listed({"assignee__id__exact": officer.pk}) == {mine}
     assert listed({"overdue": "yes"}) == {overdue}
     assert overdue not in listed({"overdue": "no"})
+    flagged = RemovalRequestFactory(status="processing", attention_needed="Self-check failed.")
+    assert listed({"attention": "yes"}) == {flagged}
+
+
+@pytest.mark.django_db
+def test_queue_costs_the_same_number_of_queries_for_many_requests(officer_client, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_queue():
+        with CaptureQueriesContext(connection) as captured:
+            assert officer_client.get(QUEUE).status_code == 200
+        return len(captured)
+
+    origin = OriginFactory()
+    RemovalRequestFactory.create_batch(2, status="received", origin=origin, assignee=officer)
+    few = queries_for_queue()
+    RemovalRequestFactory.create_batch(
+        20, status="verified", origin=OriginFactory(), assignee=UserFactory()
+    )
+    assert queries_for_queue() == few
 
 
 # --- actions -------------------------------------------------------------------------------

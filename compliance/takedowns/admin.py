@@ -51,13 +51,16 @@ class QueueFilter(admin.SimpleListFilter):
         return [("open", "Open"), ("all", "All")]
 
     def choices(self, changelist):
-        current = self.value() or "open"
+        showing_a_status = "status__exact" in changelist.params
+        current = self.value() or ("all" if showing_a_status else "open")
         for value, label in self.lookup_choices:
+            # "Open" is the default, so its link drops the parameter; either link drops a
+            # chosen status, which would otherwise contradict it.
+            new_params = {} if value == "open" else {self.parameter_name: value}
+            remove = ["status__exact"] + ([self.parameter_name] if value == "open" else [])
             yield {
                 "selected": current == value,
-                "query_string": changelist.get_query_string(
-                    {self.parameter_name: value}, remove=["status__exact"]
-                ),
+                "query_string": changelist.get_query_string(new_params, remove=remove),
                 "display": label,
             }
 
@@ -65,6 +68,19 @@ class QueueFilter(admin.SimpleListFilter):
         if self.value() == "all" or (self.value() is None and "status__exact" in request.GET):
             return queryset
         return queryset.filter(status__in=OPEN_STATUSES)
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = "attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Needs attention")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(attention_needed="")
+        return queryset
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -156,6 +172,7 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
         ("origin", admin.RelatedOnlyFieldListFilter),
         OverdueFilter,
         ("assignee", admin.RelatedOnlyFieldListFilter),
+        AttentionFilter,
     )
     list_select_related = ("origin", "assignee")
     search_fields = ("reference", "requester_email", "requester_name", "organisation")
@@ -278,7 +295,13 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
                     removal_request=obj, user=request.user, assignee=form.cleaned_data["assignee"]
                 )
         except (services.TransitionError, ValueError) as error:
+            request._takedown_save_refused = True
             self.message_user(request, str(error), messages.ERROR)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_takedown_save_refused", False):
+            return HttpResponseRedirect(request.path)  # the error, without "changed successfully"
+        return super().response_change(request, obj)
 
     def save_related(self, request, form, formsets, change):
         pass  # no inlines, no many-to-many: nothing else to save
