@@ -298,9 +298,10 @@ def parse_feed(content: bytes, *, base_url: str = "", http_charset: str = "") ->
     # Hand feedparser UTF-8 that says so: it must not second-guess the decision above.
     text = _XML_DECLARATION.sub("", text, count=1)
     data = ('<?xml version="1.0" encoding="utf-8"?>\n' + text).encode("utf-8")
+    # No content-location: feedparser would resolve guids that look relative against where
+    # the feed was fetched from, so a moved feed would change every guid. Only the
+    # document's own xml:base applies there; links are resolved below and in sanitise_html.
     headers = {"content-type": "application/xml; charset=utf-8"}
-    if _is_web_url(base_url):
-        headers["content-location"] = base_url
     # A stream, never bytes: given bytes, feedparser may treat them as a file name to open.
     result = feedparser.parse(
         io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
