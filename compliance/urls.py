@@ -7,5 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("takedown/", include("compliance.takedowns.urls")),
+    path("transparency/", include("compliance.reports.transparency_urls")),
+    path("reports/", include("compliance.reports.urls")),
     path("", include("compliance.items.urls")),
 ]

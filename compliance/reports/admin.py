@@ -1,0 +1,83 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from . import services
+from .models import ComplianceReport, ReportRecipient
+
+
+@admin.register(ComplianceReport)
+class ComplianceReportAdmin(admin.ModelAdmin):
+    """Stored reports: read-only records of what was generated and sent."""
+
+    list_display = ["__str__", "kind", "generated_at", "delivered_at", "breach_count", "links"]
+    list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter)]
+    date_hierarchy = "start"
+    fields = [
+        "kind",
+        "period_label",
+        "time_zone",
+        "start",
+        "end",
+        "generated_at",
+        "delivered_at",
+        "recipients",
+        "message",
+        "breach_count",
+        "links",
+    ]
+    readonly_fields = fields
+    actions = ["send"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Broken promises")
+    def breach_count(self, report):
+        breaches = report.breaches
+        if breaches:
+            return format_html('<strong style="color:#b91c1c">{}</strong>', breaches)
+        return 0
+
+    @admin.display(description="Report")
+    def links(self, report):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">view</a> · '
+            '<a href="{}">download CSV</a> · <a href="{}">JSON</a>',
+            reverse("reports:report-html", args=[report.pk]),
+            reverse("reports:report-csv", args=[report.pk]),
+            reverse("reports:report-json", args=[report.pk]),
+        )
+
+    @admin.action(description="Send to the active recipients (reports not sent yet)")
+    def send(self, request, queryset):
+        sent = sum(
+            services.report_send(report_id=pk) for pk in queryset.values_list("pk", flat=True)
+        )
+        level = messages.SUCCESS if sent else messages.WARNING
+        self.message_user(
+            request,
+            f"{sent} report(s) sent; reports already sent are never "
+            "sent twice, and none is sent without an active recipient.",
+            level,
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("reports.change_compliancereport"):
+            actions.pop("send", None)
+        return actions
+
+
+@admin.register(ReportRecipient)
+class ReportRecipientAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "active", "daily", "weekly", "monthly"]
+    list_editable = ["active", "daily", "weekly", "monthly"]
+    list_filter = ["active"]
+    search_fields = ["name", "email"]

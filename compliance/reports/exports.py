@@ -1,0 +1,267 @@
+"""Exports of one decision, from the same records as everything else.
+
+- `dsa_statement`: a statement of reasons with the field names and enumerated values of the
+  EU DSA Transparency Database API (POST /api/v1/statement; see
+  https://transparency.dsa.ec.europa.eu/page/api-documentation). It carries no personal
+  data, as the database requires: no requester name, address or free text of theirs
+  unless staff published a redacted explanation.
+- `lumen_notice`: the notice in the shape Lumen's API accepts (POST /notices, a "notice"
+  with works_attributes, copyrighted/infringing URLs and entity_notice_roles_attributes
+  for the sender, principal and recipient). Lumen publishes senders' names; it gets no
+  e-mail address, and the body is the redacted explanation.
+"""
+
+from django.conf import settings
+
+from compliance.takedowns.models import RemovalRequest
+
+from .redaction import redact_request_explanation
+
+Ground = RemovalRequest.Ground
+
+# The EU and EEA member states: the site is reachable in all of them.
+EEA_COUNTRIES = [
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
+]  # fmt: skip
+
+# Our grounds on the Transparency Database's categories and keywords.
+DSA_CATEGORY = {
+    Ground.COPYRIGHT: "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+    Ground.LICENCE_WITHDRAWN: "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+    Ground.PRIVACY: "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
+    Ground.DEFAMATION: "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+    Ground.OTHER: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
+}
+DSA_KEYWORDS = {
+    Ground.COPYRIGHT: ["KEYWORD_COPYRIGHT_INFRINGEMENT"],
+    Ground.LICENCE_WITHDRAWN: ["KEYWORD_COPYRIGHT_INFRINGEMENT"],
+    Ground.DEFAMATION: ["KEYWORD_DEFAMATION"],
+}
+LEGAL_GROUND = {
+    Ground.COPYRIGHT: "Copyright: reproduction and making available to the public without the "
+    "rightholder's authorisation (Directive 2001/29/EC, Articles 2 and 3, as implemented in "
+    "national law).",
+    Ground.LICENCE_WITHDRAWN: "Copyright: the rightholder withdrew the permission under which "
+    "the article was republished (Directive 2001/29/EC, Articles 2 and 3, as implemented in "
+    "national law).",
+    Ground.PRIVACY: "Data protection and privacy: Regulation (EU) 2016/679 (GDPR), Article 17 "
+    "(right to erasure), and national privacy law.",
+    Ground.DEFAMATION: "Defamation under the applicable national law.",
+}
+# Requests on other grounds are honoured under our own policy, printed under every item.
+INCOMPATIBLE_GROUND = (
+    "Republication policy stated under every republished article: content is removed, now "
+    "and, when asked, in the future, at the request of its author or of the site that "
+    "published it."
+)
+LUMEN_TYPE = {
+    Ground.COPYRIGHT: "DMCA",
+    Ground.LICENCE_WITHDRAWN: "DMCA",
+    Ground.PRIVACY: "PrivateInformation",
+    Ground.DEFAMATION: "Defamation",
+    Ground.OTHER: "Other",
+}
+LUMEN_SOURCE = {
+    RemovalRequest.Channel.WEB: "Online Form",
+    RemovalRequest.Channel.EMAIL: "Email",
+    RemovalRequest.Channel.API: "API",
+    RemovalRequest.Channel.STAFF: "Other",
+}
+
+
+def _targets(removal_request):
+    return list(removal_request.targets.all())
+
+
+def _items(removal_request):
+    return [target.item for target in _targets(removal_request) if target.item_id]
+
+
+def _ground(removal_request) -> str:
+    return removal_request.ground or Ground.OTHER
+
+
+def _reversed_at(removal_request):
+    if removal_request.status != RemovalRequest.Status.REVERSED:
+        return None
+    events = getattr(removal_request, "reversal_events", None)
+    if events is None:
+        events = list(removal_request.audit_events.filter(action="request.reversed"))
+    return events[-1].at if events else removal_request.closed_at
+
+
+def puid(removal_request) -> str:
+    """Unique and stable: the request's reference (letters, digits and hyphens only)."""
+    return removal_request.reference or f"request-{removal_request.pk}"
+
+
+def _explanation(removal_request, items) -> str:
+    if removal_request.public_explanation:
+        return removal_request.public_explanation
+    ground = removal_request.get_ground_display() or "Other"
+    origin = removal_request.origin.domain if removal_request.origin else "the origin site"
+    return (
+        f"A notice on the ground “{ground}” from the {_role(removal_request)} stated that "
+        f"the republication of {len(items)} article(s) from {origin} was not authorised. "
+        "The notice was checked against our records of the republished articles before "
+        "access was disabled."
+    )
+
+
+def _role(removal_request) -> str:
+    return {
+        RemovalRequest.Role.AUTHOR: "author of the content",
+        RemovalRequest.Role.RIGHTS_HOLDER: "rights holder or the origin site's representative",
+        RemovalRequest.Role.AGENT: "rights holder's authorised agent",
+    }.get(removal_request.role, "notifier")
+
+
+def _facts(removal_request, items) -> str:
+    scope = removal_request.get_scope_display().lower()
+    future = " now and in the future" if removal_request.future else ""
+    decided = (
+        "approved automatically, the notifier's address being at the origin site's own domain"
+        if removal_request.approved_automatically
+        else "reviewed and approved by compliance staff"
+    )
+    received = removal_request.received_at
+    facts = (
+        f"Removal request {puid(removal_request)} was received on {received:%Y-%m-%d} "
+        f"({removal_request.get_channel_display().lower()}) from the {_role(removal_request)}, "
+        f"asking for the removal of {scope}{future}. It was {decided}. "
+        f"{len(items)} republished article(s) were made inaccessible: their pages answer "
+        "HTTP 451 and they left the site's lists, feed and sitemap."
+    )
+    if removal_request.future:
+        facts += " Block rules keep the same content from being republished again."
+    reversed_at = _reversed_at(removal_request)
+    if reversed_at:
+        facts += f" The decision was reversed on {reversed_at:%Y-%m-%d} and the content restored."
+    return facts[:5000]
+
+
+def _content_date(removal_request, items) -> str:
+    dates = [item.published_at or item.republished_at for item in items]
+    dates = [d for d in dates if d is not None]
+    return f"{min(dates) if dates else removal_request.received_at:%Y-%m-%d}"
+
+
+def dsa_statement(removal_request) -> dict:
+    """The DSA statement of reasons for a completed (or reversed) request."""
+    items = _items(removal_request)
+    ground = _ground(removal_request)
+    applied = (
+        removal_request.completed_at or removal_request.decided_at or (removal_request.received_at)
+    )
+    statement = {
+        # Hidden items stay in our database (a counter-notice may restore them) and answer
+        # 451: access is disabled rather than the content deleted.
+        "decision_visibility": ["DECISION_VISIBILITY_CONTENT_DISABLED"],
+        "decision_ground": None,
+        "content_type": ["CONTENT_TYPE_TEXT"]
+        + (["CONTENT_TYPE_IMAGE"] if any(item.image_url for item in items) else []),
+        "category": DSA_CATEGORY[ground],
+        "territorial_scope": EEA_COUNTRIES,
+        "content_date": _content_date(removal_request, items),
+        "application_date": f"{applied:%Y-%m-%d}",
+        "decision_facts": _facts(removal_request, items),
+        "source_type": "SOURCE_ARTICLE_16"
+        if removal_request.channel == RemovalRequest.Channel.WEB
+        else "SOURCE_TYPE_OTHER_NOTIFICATION",
+        # Content is identified by the notice, never by automated detection.
+        "automated_detection": "No",
+        "automated_decision": "AUTOMATED_DECISION_FULLY"
+        if removal_request.approved_automatically
+        else "AUTOMATED_DECISION_NOT_AUTOMATED",
+        "puid": puid(removal_request),
+    }
+    if ground in LEGAL_GROUND:
+        statement["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"
+        statement["illegal_content_legal_ground"] = LEGAL_GROUND[ground][:500]
+        statement["illegal_content_explanation"] = _explanation(removal_request, items)[:2000]
+    else:
+        statement["decision_ground"] = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+        statement["incompatible_content_ground"] = INCOMPATIBLE_GROUND[:500]
+        statement["incompatible_content_explanation"] = _explanation(removal_request, items)[:2000]
+        statement["incompatible_content_illegal"] = "No"
+    if ground in DSA_KEYWORDS:
+        statement["category_specification"] = DSA_KEYWORDS[ground]
+    reversed_at = _reversed_at(removal_request)
+    if reversed_at:
+        statement["end_date_visibility_restriction"] = f"{reversed_at:%Y-%m-%d}"
+    return statement
+
+
+def _entity(name: str, kind: str, **extra) -> dict:
+    return {"name": name, "kind": kind, **extra}
+
+
+def lumen_notice(removal_request) -> dict:
+    """The notice as Lumen's submission API takes it."""
+    origin = removal_request.origin
+    items = {target.pk: target.item for target in _targets(removal_request) if target.item_id}
+    works = []
+    for target in _targets(removal_request):
+        item = items.get(target.pk)
+        if item is None:
+            works.append(
+                {
+                    "description": "A page named in the notice that we could not match "
+                    "to a republished article",
+                    "kind": "Unspecified",
+                    "copyrighted_urls_attributes": [],
+                    "infringing_urls_attributes": [{"url": target.url}],
+                }
+            )
+            continue
+        by = f" by {item.author}" if item.author else ""
+        works.append(
+            {
+                "description": f"“{item.title}”{by}, published by {item.origin.name}",
+                "kind": "Article",
+                "copyrighted_urls_attributes": [{"url": item.original_url}],
+                "infringing_urls_attributes": [{"url": item.public_url}],
+            }
+        )
+    sender_name = removal_request.requester_name or removal_request.signature or "[private]"
+    sender_kind = (
+        "organization"
+        if removal_request.role == RemovalRequest.Role.AGENT and (removal_request.organisation)
+        else "individual"
+    )
+    if removal_request.organisation or origin:
+        principal = _entity(removal_request.organisation or origin.name, "organization")
+    else:
+        principal = _entity(sender_name, sender_kind)
+    action = {
+        RemovalRequest.Status.COMPLETED: "Yes",
+        RemovalRequest.Status.REVERSED: "Yes",
+        RemovalRequest.Status.REJECTED: "No",
+    }.get(removal_request.status, "Unspecified")
+    body = removal_request.public_explanation or redact_request_explanation(removal_request)
+    return {
+        "notice": {
+            "type": LUMEN_TYPE[_ground(removal_request)],
+            "title": f"{removal_request.get_ground_display() or 'Removal'} notice "
+            f"{puid(removal_request)} to {settings.SITE_NAME}",
+            "subject": f"Removal of republished articles ({removal_request.get_scope_display()})",
+            "date_sent": removal_request.received_at.isoformat(),
+            "date_received": removal_request.received_at.isoformat(),
+            "source": LUMEN_SOURCE.get(removal_request.channel, "Other"),
+            "action_taken": action,
+            "body": body,
+            "language": "en",
+            "works_attributes": works,
+            "entity_notice_roles_attributes": [
+                {"name": "sender", "entity_attributes": _entity(sender_name, sender_kind)},
+                {"name": "principal", "entity_attributes": principal},
+                {
+                    "name": "recipient",
+                    "entity_attributes": _entity(
+                        settings.SITE_NAME, "organization", url=settings.SITE_URL
+                    ),
+                },
+            ],
+        }
+    }
