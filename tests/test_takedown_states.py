@@ -192,6 +192,23 @@ def test_mail_is_queued_in_the_same_transaction_as_the_change():
     assert not AuditEvent.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_rejection_rolled_back_leaves_no_mail_and_no_trace(officer):
+    removal_request = RemovalRequestFactory(status="verified")
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        request_reject(removal_request=removal_request, user=officer, reason="Not yours.")
+        assert Message.objects.filter(kind="rejection").exists()
+        raise Boom
+    removal_request.refresh_from_db()
+    assert removal_request.status == Status.VERIFIED
+    assert not Message.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
 # --- every pair of statuses ----------------------------------------------------------------
 
 
