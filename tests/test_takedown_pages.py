@@ -103,12 +103,14 @@ def test_expired_verification_link_explains_how_to_get_a_new_one(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("forge", ["nonsense", "tampered", "other-salt"])
+@pytest.mark.parametrize("forge", ["nonsense", "tampered", "other-salt", "nul"])
 def test_forged_verification_link_gets_a_clear_not_valid_page(client, forge):
     removal_request = submit()
     token = verification_token(removal_request)
     if forge == "nonsense":
         token = "not-a-token"
+    elif forge == "nul":
+        token = "%00"
     elif forge == "tampered":
         token = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
     else:

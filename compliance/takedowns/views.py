@@ -7,6 +7,7 @@ send a Referer.
 
 import logging
 import math
+import re
 from functools import wraps
 
 from django.db.models import Count
@@ -26,6 +27,7 @@ from .tokens import TokenExpired, TokenInvalid, request_for_verification_token, 
 logger = logging.getLogger("compliance.takedowns")
 
 TOKEN_MAX_LENGTH = RemovalRequest._meta.get_field("status_token").max_length
+STATUS_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{TOKEN_MAX_LENGTH}}}")
 
 
 def secret_url_page(view):
@@ -44,7 +46,8 @@ def secret_url_page(view):
 
 
 def _request_for_status_token(token: str) -> RemovalRequest | None:
-    if not token or len(token) > TOKEN_MAX_LENGTH:
+    # Status tokens are URL-safe base64; anything else is not looked up at all.
+    if not STATUS_TOKEN.fullmatch(token):
         return None
     return RemovalRequest.objects.filter(status_token=token).first()
 
