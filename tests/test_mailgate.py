@@ -364,3 +364,12 @@ def test_when_the_database_is_down_the_message_is_kept_and_the_server_told_to_re
     assert down.returncode == 75  # EX_TEMPFAIL: the mail server delivers it again later
     (kept,) = (tmp_path / "inbox").iterdir()
     assert "failed" in kept.name and kept.read_bytes() == fixture("plain-utf8.eml")
+
+
+def test_unreadable_input_is_kept_even_when_the_database_is_down(tmp_path):
+    down = run_mailgate(
+        fixture("garbage.eml"), tmp_path, f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3"
+    )
+    assert down.returncode == 65
+    (kept,) = (tmp_path / "inbox").iterdir()
+    assert "unparseable" in kept.name and kept.read_bytes() == fixture("garbage.eml")

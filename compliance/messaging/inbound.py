@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from compliance.audit.services import Actor, audit_record
@@ -249,14 +249,19 @@ def message_receive(*, raw: bytes) -> Inbound:
     thread, an automatic message kept on its own, or input kept for staff."""
     message = parse(raw)
     if message is None:
+        # The file first: it needs no database. The row shows it to staff in the admin.
         path = inbox_keep(raw, "unparseable")
-        kept = Message.objects.create(
-            direction=Message.Direction.IN,
-            kind="unparseable",
-            state=Message.State.RECEIVED,
-            subject=f"(not a mail message; kept as {path.name})",
-            raw=raw,
-        )
+        try:
+            kept = Message.objects.create(
+                direction=Message.Direction.IN,
+                kind="unparseable",
+                state=Message.State.RECEIVED,
+                subject=f"(not a mail message; kept as {path.name})",
+                raw=raw,
+            )
+        except DatabaseError:
+            logger.exception("unparseable input kept as %s, but not recorded", path)
+            kept = None
         return Inbound(Outcome.UNPARSEABLE, kept, kept_at=path)
 
     message_id = _header(message, "Message-ID")

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import intake
-from .forms import MAX_URL_LENGTH, MAX_URLS, RemovalRequestForm
+from .forms import RemovalRequestForm
 from .models import RemovalRequest
 from .selectors import request_status_history, request_target_items, request_targets
 from .services import TransitionError, request_submit, request_verify
@@ -63,7 +63,10 @@ def _not_found(request):
 @csrf_protect
 def _form(request):
     if request.method != "POST":
-        prefill = [u.strip()[:MAX_URL_LENGTH] for u in request.GET.getlist("url")[:MAX_URLS]]
+        prefill = [
+            u.strip()[: intake.MAX_URL_LENGTH]
+            for u in request.GET.getlist("url")[: intake.MAX_URLS]
+        ]
         form = RemovalRequestForm(initial={"urls": "\n".join(u for u in prefill if u)})
         return render(request, "takedowns/form.html", {"form": form})
 

@@ -52,9 +52,10 @@ class Command(BaseCommand):
             ) from exc
 
         if result.outcome == Outcome.UNPARSEABLE:
+            row = f" and as message #{result.message.pk}" if result.message else ""
             raise CommandError(
                 f"not a mail message (empty, unreadable, or no From: address): kept as "
-                f"{result.kept_at} and as message #{result.message.pk} for staff",
+                f"{result.kept_at}{row} for staff",
                 returncode=EX_DATAERR,
             )
         if result.outcome == Outcome.OPENED:
