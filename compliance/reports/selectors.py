@@ -98,8 +98,11 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
+def _iso(value, zone=None) -> str | None:
+    """ISO 8601 with the offset, on the report's local clock when `zone` is given."""
+    if not value:
+        return None
+    return (value.astimezone(zone) if zone else value).isoformat()
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -270,8 +273,8 @@ def _open_at_end(period: Period) -> list[dict]:
     return [
         {
             "reference": row["reference"],
-            "received_at": _iso(row["received_at"]),
-            "due_at": _iso(row["due_at"]),
+            "received_at": _iso(row["received_at"], period.zone),
+            "due_at": _iso(row["due_at"], period.zone),
             "age_hours": _hours((end - row["received_at"]).total_seconds()),
             "assignee": row["assignee__username"] or "",
             "overdue": row["due_at"] < end,
@@ -353,7 +356,7 @@ def _licences_expiring(period: Period) -> list[dict]:
             "id": row["id"],
             "name": row["name"],
             "kind": row["kind"],
-            "expires_at": _iso(row["expires_at"]),
+            "expires_at": _iso(row["expires_at"], period.zone),
             "origins": row["origin_count"],
         }
         for row in rows
@@ -370,7 +373,7 @@ def _failed_self_checks(period: Period) -> list[dict]:
     )
     return [
         {
-            "at": _iso(row["at"]),
+            "at": _iso(row["at"], period.zone),
             "reference": row["request__reference"] or row["object_repr"],
             "reason": row["reason"],
         }
@@ -495,12 +498,12 @@ def report_figures(*, period: Period, now=None) -> dict:
             "kind": period.kind,
             "first_day": period.first_day.isoformat(),
             "last_day": period.last_day.isoformat(),
-            "start": _iso(period.start),
-            "end": _iso(period.end),
+            "start": _iso(period.start, period.zone),
+            "end": _iso(period.end, period.zone),
             "time_zone": period.time_zone,
             "hours": period.hours,
         },
-        "generated_at": _iso(now),
+        "generated_at": _iso(now, period.zone),
         "invariants": {
             "published_blocked": published_blocked_items(),
             "completed_still_published": completed_requests_still_published(),
