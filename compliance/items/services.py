@@ -76,6 +76,7 @@ class IngestOutcome:
     outcome: str = ""  # Feed.Outcome value, or "" when no fetch happened
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # entries that could not be stored
 
 
 class _NoLicence:
@@ -288,7 +289,9 @@ def _store_entry(feed: Feed, entry: ParsedEntry, now: datetime) -> str:
     with transaction.atomic():
         # Serialises runs over the same feed (PostgreSQL; SQLite's writes are serial anyway).
         feed = (
-            Feed.objects.select_for_update().select_related("origin__licence_basis").get(pk=feed.pk)
+            Feed.objects.select_for_update(of=("self",))
+            .select_related("origin__licence_basis")
+            .get(pk=feed.pk)
         )
         key = url_key(entry.link)
         existing = (
@@ -323,7 +326,7 @@ def _store_entries(feed: Feed, parsed: ParsedFeed, outcome: IngestOutcome) -> No
             result = _store_entry(feed, entry, timezone.now())
         except Exception as exc:  # one bad entry must not stop the feed
             logger.exception("storing entry %r of feed %s failed", entry.guid, feed.pk)
-            outcome.warnings.append(f"entry {entry.title[:60]!r} not stored: {exc}")
+            outcome.errors.append(f"entry {entry.title[:60]!r} not stored: {exc}")
             continue
         if result == "new":
             outcome.new += 1
@@ -456,6 +459,9 @@ def _ingest_response(
             _record_failure(feed, result, str(exc), now, outcome)
             return outcome
     _store_entries(feed, parsed, outcome)
+    notes = list(outcome.errors)
+    if outcome.warnings:
+        notes.append("Warnings: " + "; ".join(outcome.warnings))
     done = timezone.now()
     is_file = feed.url.startswith("file:")
     Feed.objects.filter(pk=feed.pk).update(
@@ -463,7 +469,7 @@ def _ingest_response(
         last_fetched_at=done,
         last_outcome=Feed.Outcome.OK,
         last_status_code=None if is_file else result.status,
-        last_error=("Warnings: " + "; ".join(outcome.warnings)) if outcome.warnings else "",
+        last_error="; ".join(notes),
         consecutive_failures=0,
         etag=_fit(Feed, "etag", result.headers.get("etag", "")),
         last_modified=_fit(Feed, "last_modified", result.headers.get("last-modified", "")),

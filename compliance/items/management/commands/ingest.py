@@ -82,6 +82,8 @@ class Command(BaseCommand):
             raise CommandError("no feed could be read", returncode=1)
 
     def _report(self, label: str, outcome: services.IngestOutcome, verbosity: int) -> None:
+        for error in outcome.errors:
+            self.stderr.write(f"error: {outcome.source}: {error}")
         if outcome.failed:
             self.stderr.write(f"failed: {outcome.source or label}: {outcome.error}")
         elif verbosity >= 2:
