@@ -190,6 +190,8 @@ STORAGES = {
 if DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
+# Django 6 makes https the default scheme of a bare URL typed in a form; opt in now.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
@@ -297,6 +299,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
 }
 
-for folder in ("broker/queue", "broker/control", "mail", "inbox"):
+for folder in ("broker/queue", "broker/control", "mail", "inbox", "static"):
     # Cheap and idempotent: the embedded mode must work on a fresh clone with no set-up step.
     (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
