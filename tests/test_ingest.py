@@ -22,7 +22,7 @@ from compliance.core.normalise import author_key, sha256_text, text_fingerprint,
 from compliance.items import services
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
 from tests.factories import FeedFactory, ItemFactory, LicenceBasisFactory, OriginFactory
-from tests.workers import ROOT, test_database_url
+from tests.workers import ROOT, worker_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def manage(*args) -> subprocess.CompletedProcess:
     """Run manage.py as a separate process against the test database."""
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": worker_database_url(),
         "FETCH_ALLOW_LOOPBACK": "1",
         "COURTESY_VAR_DIR": str(settings.VAR_DIR),
     }

@@ -17,7 +17,7 @@ from compliance.messaging.inbound import MAX_MESSAGE_BYTES
 from compliance.messaging.models import Message
 from compliance.messaging.services import outbox_sweep
 from compliance.takedowns.models import RemovalRequest
-from tests.workers import ROOT, test_database_url
+from tests.workers import ROOT, worker_database_url
 
 EMAILS = Path(__file__).parent / "fixtures" / "emails"
 
@@ -345,13 +345,13 @@ def run_mailgate(raw: bytes, var_dir: Path, database_url: str):
 
 @pytest.mark.django_db(transaction=True)
 def test_mailgate_reads_standard_input_and_answers_with_its_exit_status(tmp_path):
-    opened = run_mailgate(fixture("shift-jis.eml"), tmp_path, test_database_url())
+    opened = run_mailgate(fixture("shift-jis.eml"), tmp_path, worker_database_url())
     assert opened.returncode == 0, opened.stderr.decode()
     removal_request = RemovalRequest.objects.get()
     assert opened.stdout.decode().startswith(f"opened {removal_request.reference}")
     assert removal_request.requester_name == "山田 花子"
 
-    garbage = run_mailgate(fixture("garbage.eml"), tmp_path, test_database_url())
+    garbage = run_mailgate(fixture("garbage.eml"), tmp_path, worker_database_url())
     assert garbage.returncode == 65
     assert "not a mail message" in garbage.stderr.decode()
     assert [p.read_bytes() for p in (tmp_path / "inbox").iterdir()] == [fixture("garbage.eml")]

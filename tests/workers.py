@@ -22,7 +22,7 @@ QUEUES = ("default", "takedowns", "mail", "ingest")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     """The URL of the test database this session created, for other processes."""
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3":
@@ -47,7 +47,7 @@ class CeleryProcess:
         self.log_path = log_dir / f"{kind}-{uuid.uuid4().hex[:8]}.log"
         env = {
             **os.environ,
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": worker_database_url(),
             "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
             "COURTESY_VAR_DIR": str(settings.VAR_DIR),
             "EMAIL_URL": str(mail_dir),
