@@ -1,10 +1,12 @@
-"""Ingest: fetch a feed, store its entries, publish or withhold each new item.
+"""Ingest: fetch a feed, store its entries, publish or withhold each new item; and the
+status changes that come later: hide, restore, withhold when a licence expires.
 
 This module is the only place where an Item's status is set. Each new item is stored in a
 transaction of its own together with its audit event, so one bad entry loses nothing else,
 and the feed's row is locked for it, so two runs over the same feed (a duplicate task, an
 overlapping beat and command) store each entry once. Network work happens outside any
-transaction.
+transaction. Later status changes are set-based: a fixed number of statements whatever the
+number of items (bench/hide.py measures it).
 """
 
 import logging
@@ -16,11 +18,15 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, transaction
+from django.db.models import DateTimeField, F, IntegerField, JSONField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Substr
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from compliance.audit.models import AuditEvent
 from compliance.audit.services import Actor, audit_record
 from compliance.core.normalise import (
     author_key,
@@ -602,3 +608,251 @@ def feed_ingest_source(*, source: str) -> IngestOutcome:
     outcome.feed_id = feed.pk
     outcome.source = url
     return _ingest_response(feed, result, parsed, outcome)
+
+
+# --- Hiding, restoring, withholding: set-based status changes ------------------------------
+
+LICENCE_EXPIRED = "licence expired"
+LICENCE_JOB = Actor.system("licence_expiry")
+# The audit columns filled by _audit_each, in the order of the SELECT that fills them.
+_AUDIT_COLUMNS = (
+    "at",
+    "actor_kind",
+    "actor_user_id",
+    "actor_name",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "request_id",
+    "reason",
+    "before",
+    "after",
+)
+
+
+def _audit_each(
+    rows: QuerySet[Item],
+    *,
+    actor: Actor,
+    action: str,
+    reason: str,
+    before: dict,
+    after: dict,
+    request,
+    now: datetime,
+) -> int:
+    """One audit event per item of `rows`, written by a single INSERT … SELECT: the events
+    never pass through Python, so a hundred thousand cost one statement. On PostgreSQL the
+    rows are locked (FOR UPDATE) as they are read, so a concurrent change waits for us and
+    the UPDATE that follows changes exactly the rows audited here."""
+    json = JSONField()
+    select = (
+        rows.select_for_update(of=("self",))
+        .order_by()
+        .annotate(
+            a_at=Value(now, output_field=DateTimeField()),
+            a_actor_kind=Value(actor.kind),
+            a_actor_user_id=Value(actor.user.pk if actor.user else None, IntegerField()),
+            a_actor_name=Value(actor.name[:200]),
+            a_action=Value(action),
+            a_content_type_id=Value(ContentType.objects.get_for_model(Item).pk, IntegerField()),
+            a_object_id=F("pk"),
+            a_object_repr=Substr("title", 1, 300),
+            a_request_id=Value(request.pk if request else None, IntegerField()),
+            a_reason=Value(reason),
+            a_before=Value(before, output_field=json),
+            a_after=Value(after, output_field=json),
+        )
+        # values() keeps this order in the SELECT list (Django >= 5.2).
+        .values(*(f"a_{column}" for column in _AUDIT_COLUMNS))
+    )
+    sql, params = select.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in _AUDIT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) {sql}", params)
+        return cursor.rowcount
+
+
+def _change_status(
+    rows: QuerySet[Item],
+    *,
+    from_status: str,
+    to_status: str,
+    action: str,
+    actor: Actor,
+    reason: str,
+    removal_request=None,
+    now: datetime,
+    **updates,
+) -> int:
+    """Move `rows` that are `from_status` to `to_status` with their audit events: two
+    statements. Call inside a transaction."""
+    rows = Item.objects.filter(pk__in=rows.values("pk"), status=from_status)
+    _audit_each(
+        rows,
+        actor=actor,
+        action=action,
+        reason=reason,
+        before={"status": from_status},
+        after={"status": to_status},
+        request=removal_request,
+        now=now,
+    )
+    return rows.update(
+        status=to_status,
+        status_changed_at=now,
+        status_reason=reason,
+        status_request=removal_request,
+        status_rule=None,
+        **updates,
+    )
+
+
+def items_hide(*, items: QuerySet[Item], actor: Actor, reason: str, removal_request=None) -> int:
+    """Take the published ones among `items` down (hidden), each with an `item.hidden`
+    audit event and the request, if any, recorded as the cause. Items already hidden or
+    withheld are left as they are, so running it again changes nothing. Two statements
+    whatever the number of items; returns how many were hidden."""
+    reason = (reason or "").strip() or "hidden"
+    with transaction.atomic():
+        return _change_status(
+            items,
+            from_status=Item.Status.PUBLISHED,
+            to_status=Item.Status.HIDDEN,
+            action="item.hidden",
+            actor=actor,
+            reason=reason,
+            removal_request=removal_request,
+            now=timezone.now(),
+        )
+
+
+def _licence_invalid(now: datetime) -> Q:
+    """Items whose licence basis is not in force at `now` (an item without a basis is
+    published with a note saying so, as at ingest)."""
+    return Q(licence_basis__expires_at__lte=now) | Q(licence_basis__valid_from__gt=now)
+
+
+def items_restore(*, items: QuerySet[Item], actor: Actor, reason: str, removal_request=None) -> int:
+    """Publish `items` again: the hidden and withheld ones among them (the caller chooses
+    which: a reversed request's items, or those staff picked). An item whose licence is not
+    in force is not published: it stays, or becomes, withheld ("licence expired"). An item
+    that was never published gets its licence note and disclaimer frozen now; the others
+    keep exactly what readers saw before. A fixed number of statements, plus one save per
+    never-published item. Returns how many were published."""
+    reason = (reason or "").strip() or "restored"
+    now = timezone.now()
+    mine = Item.objects.filter(pk__in=items.values("pk"))
+    common = {"actor": actor, "removal_request": removal_request, "now": now}
+    with transaction.atomic():
+        # Hidden, but the licence has lapsed meanwhile: withheld rather than shown.
+        _change_status(
+            mine.filter(_licence_invalid(now)),
+            from_status=Item.Status.HIDDEN,
+            to_status=Item.Status.WITHHELD,
+            action="item.withheld",
+            reason=LICENCE_EXPIRED,
+            **common,
+        )
+        valid = mine.exclude(_licence_invalid(now))
+        # Never published: the texts readers will see are frozen now, one item at a time
+        # (each renders its origin's template); there are few of these.
+        first_time = list(
+            valid.filter(
+                status__in=[Item.Status.HIDDEN, Item.Status.WITHHELD], disclaimer=""
+            ).select_related("origin", "licence_basis")
+        )
+        for item in first_time:
+            _restore_first_time(item, reason=reason, **common)
+        restored = len(first_time)
+        for from_status in (Item.Status.HIDDEN, Item.Status.WITHHELD):
+            restored += _change_status(
+                valid.exclude(disclaimer=""),
+                from_status=from_status,
+                to_status=Item.Status.PUBLISHED,
+                action="item.restored",
+                reason=reason,
+                republished_at=Coalesce("republished_at", Value(now)),
+                **common,
+            )
+    return restored
+
+
+def _restore_first_time(item: Item, *, actor: Actor, reason: str, removal_request, now) -> None:
+    before = item.status
+    try:
+        item_freeze_attribution(item=item)
+    except TemplateSyntaxError as exc:
+        # Nothing may be shown without its disclaimer: the item stays as it is.
+        Origin.objects.filter(pk=item.origin_id).update(
+            attention_needed=f"The disclaimer template does not render: {exc}"
+        )
+        return
+    item.status = Item.Status.PUBLISHED
+    item.status_changed_at = item.republished_at = now
+    item.status_reason = reason
+    item.status_request = removal_request
+    item.status_rule = None
+    item.save(
+        update_fields=[
+            "status",
+            "status_changed_at",
+            "republished_at",
+            "status_reason",
+            "status_request",
+            "status_rule",
+            "licence_note",
+            "licence_note_sha256",
+            "disclaimer",
+            "disclaimer_sha256",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="item.restored",
+        obj=item,
+        reason=reason,
+        before={"status": before},
+        after={
+            "status": Item.Status.PUBLISHED,
+            "licence_note_sha256": item.licence_note_sha256,
+            "disclaimer_sha256": item.disclaimer_sha256,
+        },
+        request=removal_request,
+    )
+
+
+def items_withhold_expired_licences(*, now: datetime) -> int:
+    """Withhold every published item whose licence basis has expired by `now` (audit
+    reason "licence expired") and flag each origin concerned for staff. Set-based: a fixed
+    number of statements plus one small update per origin flagged. Returns how many items
+    were withheld; running it again withholds nothing more."""
+    expired = Item.objects.published().filter(licence_basis__expires_at__lte=now)
+    with transaction.atomic():
+        origin_ids = list(expired.values_list("origin_id", flat=True).distinct().order_by())
+        withheld = _change_status(
+            expired,
+            from_status=Item.Status.PUBLISHED,
+            to_status=Item.Status.WITHHELD,
+            action="item.withheld",
+            actor=LICENCE_JOB,
+            reason=LICENCE_EXPIRED,
+            now=now,
+        )
+        for origin in Origin.objects.filter(pk__in=origin_ids):
+            note = (
+                f"A licence basis expired: its items were withheld on {now:%Y-%m-%d}. "
+                "Record a new basis (or its renewal), then restore the items."
+            )
+            Origin.objects.filter(pk=origin.pk).update(attention_needed=note)
+            audit_record(
+                actor=LICENCE_JOB,
+                action="origin.flagged",
+                obj=origin,
+                reason=LICENCE_EXPIRED,
+                before={"attention_needed": origin.attention_needed},
+                after={"attention_needed": note},
+            )
+    return withheld

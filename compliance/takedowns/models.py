@@ -99,6 +99,9 @@ class RemovalRequest(models.Model):
     )
     approved_automatically = models.BooleanField(default=False)
     decision_reason = models.TextField(blank=True)
+    # When the takedown job last started (or was re-queued) on it: a request still in
+    # `processing` long after this is stuck, and the sweep queues it again.
+    processing_started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # A job could not finish (retries exhausted, self-check failed): a person must look.
@@ -164,7 +167,15 @@ class BlockRule(models.Model):
         ORIGIN = "origin", "Whole origin"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    origin = models.ForeignKey("items.Origin", on_delete=models.PROTECT, related_name="block_rules")
+    # None only for a URL rule on a site we do not (yet) republish: a URL named in a request
+    # that matched none of our items must still be kept from arriving later.
+    origin = models.ForeignKey(
+        "items.Origin",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="block_rules",
+    )
     # Normalised domain of the origin; an origin rule also covers its subdomains.
     domain = models.CharField(max_length=253, db_index=True)
     url = models.CharField(max_length=2000, blank=True, help_text="Normalised original URL.")
@@ -186,6 +197,15 @@ class BlockRule(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["domain", "author_key"])]
+        constraints = [
+            # A request's rules are made by a job that may run twice or concurrently: the
+            # database keeps one rule per thing the request blocks.
+            models.UniqueConstraint(
+                fields=["request", "kind", "domain", "url_key", "text_fingerprint", "author_key"],
+                condition=models.Q(request__isnull=False),
+                name="blockrule_unique_per_request",
+            )
+        ]
 
     def __str__(self):
         if self.kind == self.Kind.URL:
@@ -207,3 +227,73 @@ class ReasonTemplate(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class CounterNoticeQuerySet(models.QuerySet):
+    def pending(self):
+        """Counter-notices whose restoration is still to happen (not done, not cancelled)."""
+        return self.filter(restored_at__isnull=True, cancelled_at__isnull=True)
+
+    def due(self, now=None):
+        return self.pending().filter(restore_at__lte=now or timezone.now())
+
+
+class CounterNotice(models.Model):
+    """A dispute of a completed takedown by the person whose content was removed, with the
+    elements of a DMCA 512(g)(3) counter-notification. Forwarded to the requester, it
+    schedules the content's restoration 10 business days later, unless staff record that
+    the requester filed legal action first."""
+
+    request = models.ForeignKey(
+        RemovalRequest, on_delete=models.PROTECT, related_name="counter_notices"
+    )
+    name = models.CharField(max_length=200)
+    address = models.TextField(help_text="Postal address.")
+    phone = models.CharField(max_length=50)
+    email = models.EmailField(max_length=254)
+    explanation = models.TextField(
+        blank=True, help_text="Why they believe the removal was a mistake, in their words."
+    )
+    mistake_statement = models.BooleanField(
+        "statement under penalty of perjury",
+        default=False,
+        help_text="A good-faith belief, under penalty of perjury, that the material was "
+        "removed as a result of mistake or misidentification.",
+    )
+    jurisdiction_consent = models.BooleanField(
+        "consent to jurisdiction",
+        default=False,
+        help_text="Consent to the jurisdiction of the competent court, and acceptance of "
+        "service of process from the person who made the removal request.",
+    )
+    signature = models.CharField(max_length=200, help_text="Their full name, as signed.")
+    received_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+    restore_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    legal_action_filed_at = models.DateTimeField(null=True, blank=True)
+    legal_action_note = models.TextField(blank=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CounterNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            # One pending counter-notice per request: one restoration clock.
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(restored_at__isnull=True, cancelled_at__isnull=True),
+                name="counternotice_one_pending_per_request",
+            )
+        ]
+
+    def __str__(self):
+        return f"Counter-notice by {self.name} on {self.request}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.restored_at is None and self.cancelled_at is None

@@ -12,6 +12,7 @@ rows and raises TransitionError, changing nothing.
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -19,12 +20,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit.services import Actor, audit_record
-from compliance.core.normalise import normalise_domain
+from compliance.core.normalise import author_key as make_author_key
+from compliance.core.normalise import normalise_domain, normalise_url
+from compliance.core.normalise import url_key as make_url_key
+from compliance.items.models import Origin
 from compliance.messaging.models import Message
 from compliance.messaging.services import mail_queue
 
 from . import targets as target_resolution
-from .models import OPEN_STATUSES, RemovalRequest, RemovalTarget
+from .models import OPEN_STATUSES, BlockRule, RemovalRequest, RemovalTarget
 from .permissions import DECIDE_PERMISSION
 from .selectors import request_first_message
 from .tokens import VERIFICATION_MAX_AGE, status_url, verification_url
@@ -462,6 +466,157 @@ def request_flag(
             request=removal_request,
         )
     return removal_request
+
+
+# --- block rules and blocked origins ------------------------------------------------------
+
+
+def block_rule_create(
+    *,
+    kind: str,
+    actor: Actor,
+    reason: str = "",
+    origin: Origin | None = None,
+    url: str = "",
+    text_fingerprint: str = "",
+    author: str = "",
+    removal_request: RemovalRequest | None = None,
+) -> BlockRule:
+    """Keep something from being published by any later ingest, and audit it (rule.created).
+
+    kind "url": the article at `url` (normalised; its domain need not be an origin of ours
+    yet), and, when `text_fingerprint` is given, the same text under any other URL.
+    kind "author": everything by `author` at `origin`. kind "origin": all of `origin`, its
+    subdomains included. An identical rule (same request, or for staff rules the same
+    active rule) is returned instead of a second one: a request's rules are unique in the
+    database, so a job that runs twice or concurrently makes each once.
+    """
+    _check_choice("kind", kind, BlockRule.Kind, blank=False)
+    fields = {"kind": kind, "url_key": "", "text_fingerprint": "", "author_key": ""}
+    defaults = {"origin": origin, "url": "", "author": ""}
+    if kind == BlockRule.Kind.URL:
+        normalised = normalise_url(url)
+        if not normalised:
+            raise ValueError(f"a URL rule needs an http(s) URL, not {url!r}")
+        fields |= {
+            "domain": origin.domain if origin else urlsplit(normalised).hostname,
+            "url_key": make_url_key(url),
+            "text_fingerprint": text_fingerprint or "",
+        }
+        defaults["url"] = normalised[: BlockRule._meta.get_field("url").max_length]
+    else:
+        if origin is None:
+            raise ValueError(f"an {kind} rule needs an origin")
+        fields["domain"] = normalise_domain(origin.domain)
+        if kind == BlockRule.Kind.AUTHOR:
+            fields["author_key"] = make_author_key(author)
+            if not fields["author_key"]:
+                raise ValueError("an author rule needs the author's name")
+            defaults["author"] = author.strip()[: BlockRule._meta.get_field("author").max_length]
+    with transaction.atomic():
+        if removal_request is not None:
+            # The unique constraint settles a race: the loser's insert fails and it reads
+            # the winner's rule instead.
+            rule, created = BlockRule.objects.get_or_create(
+                request=removal_request, **fields, defaults=defaults
+            )
+        else:
+            rule = BlockRule.objects.filter(request=None, is_active=True, **fields).first()
+            created = rule is None
+            if created:
+                rule = BlockRule.objects.create(**fields, **defaults)
+        if created:
+            audit_record(
+                actor=actor,
+                action="rule.created",
+                obj=rule,
+                reason=reason,
+                after={
+                    "kind": rule.kind,
+                    "domain": rule.domain,
+                    "url": rule.url,
+                    "author": rule.author,
+                    "text_fingerprint": bool(rule.text_fingerprint),
+                },
+                request=removal_request,
+            )
+    return rule
+
+
+def block_rule_deactivate(*, rule: BlockRule, actor: Actor, reason: str) -> BlockRule:
+    """Stop a rule from withholding anything new (rule.deactivated). A rule is never
+    deleted: items it withheld keep pointing at it. Deactivating it twice does nothing."""
+    with transaction.atomic():
+        changed = BlockRule.objects.filter(pk=rule.pk, is_active=True).update(
+            is_active=False, deactivated_at=timezone.now()
+        )
+        rule.refresh_from_db()
+        if changed:
+            audit_record(
+                actor=actor,
+                action="rule.deactivated",
+                obj=rule,
+                reason=(reason or "").strip(),
+                before={"is_active": True},
+                after={"is_active": False},
+                request=rule.request,
+            )
+    return rule
+
+
+def origin_block(
+    *,
+    origin: Origin,
+    actor: Actor,
+    reason: str,
+    removal_request: RemovalRequest | None = None,
+) -> Origin:
+    """Mark an origin blocked: ingest withholds everything new from it (origin.blocked).
+    Items already published stay so; hide them with items_hide. Blocking a blocked origin
+    changes nothing (the first block, and its request, stand)."""
+    with transaction.atomic():
+        now = timezone.now()
+        changed = Origin.objects.filter(pk=origin.pk, blocked_at__isnull=True).update(
+            blocked_at=now, blocked_by_request=removal_request
+        )
+        origin.refresh_from_db()
+        if changed:
+            audit_record(
+                actor=actor,
+                action="origin.blocked",
+                obj=origin,
+                reason=(reason or "").strip(),
+                before={"blocked": False},
+                after={
+                    "blocked": True,
+                    "request": removal_request.reference if removal_request else None,
+                },
+                request=removal_request,
+            )
+    return origin
+
+
+def origin_unblock(*, origin: Origin, actor: Actor, reason: str) -> Origin:
+    """Let ingest publish an origin's new items again (origin.unblocked). Items withheld
+    while it was blocked stay withheld until restored."""
+    with transaction.atomic():
+        before = Origin.objects.select_related("blocked_by_request").get(pk=origin.pk)
+        changed = Origin.objects.filter(pk=origin.pk, blocked_at__isnull=False).update(
+            blocked_at=None, blocked_by_request=None
+        )
+        origin.refresh_from_db()
+        if changed:
+            blocked_by = before.blocked_by_request
+            audit_record(
+                actor=actor,
+                action="origin.unblocked",
+                obj=origin,
+                reason=(reason or "").strip(),
+                before={"blocked": True, "request": blocked_by.reference if blocked_by else None},
+                after={"blocked": False},
+                request=blocked_by,
+            )
+    return origin
 
 
 def request_update(*, removal_request: RemovalRequest, user, **fields) -> RemovalRequest:

@@ -21,9 +21,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from compliance.audit.services import Actor, audit_record
-from compliance.core.normalise import author_key
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
 from compliance.takedowns.models import BlockRule
+from compliance.takedowns.services import block_rule_create
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEFAULT_PASSWORD = "courtesy-demo"
@@ -109,21 +109,15 @@ class Command(BaseCommand):
         return origin
 
     def _withholding_rule(self, origin: Origin) -> None:
-        """A staff rule, as if an earlier request had kept this author's work down."""
-        rule, created = BlockRule.objects.get_or_create(
+        """A staff rule, as if an earlier request had kept this author's work down. The
+        service returns the active rule already there on a second run."""
+        block_rule_create(
             kind=BlockRule.Kind.AUTHOR,
             origin=origin,
-            author_key=author_key(WITHHELD_AUTHOR),
-            defaults={"domain": origin.domain, "author": WITHHELD_AUTHOR},
+            author=WITHHELD_AUTHOR,
+            actor=DEMO_ACTOR,
+            reason="Demo data: keeps one author's articles from this origin down.",
         )
-        if created:
-            audit_record(
-                actor=DEMO_ACTOR,
-                action="rule.created",
-                obj=rule,
-                reason="Demo data: keeps one author's articles from this origin down.",
-                after={"kind": rule.kind, "domain": rule.domain, "author": rule.author},
-            )
 
     def _admin_user(self) -> None:
         users = get_user_model().objects
