@@ -108,8 +108,8 @@ def test_an_impossible_period_is_refused():
 # --- a data set where every number is known ---------------------------------------------------
 
 
-def audit(action: str, at: datetime, request=None, **after) -> AuditEvent:
-    obj = request or ItemFactory()
+def audit(action: str, at: datetime, request=None, obj=None, **after) -> AuditEvent:
+    obj = obj or request or ItemFactory()
     return AuditEvent.objects.create(
         at=at,
         actor_kind="system",
@@ -133,8 +133,10 @@ def item(
     rule=None,
     **extra,
 ) -> Item:
+    """An item as the item services leave it: a hidden or withheld one has the audit
+    event of its last status change."""
     first = republished or ingested or changed or berlin(1, 0)
-    return ItemFactory(
+    made = ItemFactory(
         origin=origin,
         status=status,
         republished_at=republished,
@@ -143,6 +145,9 @@ def item(
         status_rule=rule,
         **extra,
     )
+    if status != Item.Status.PUBLISHED:
+        audit(f"item.{status}", made.status_changed_at, obj=made)
+    return made
 
 
 @pytest.fixture
