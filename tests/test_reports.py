@@ -615,3 +615,55 @@ def test_the_scheduled_task_mails_yesterday_s_report_through_a_real_worker(
     attachments = [part.get_filename() for part in sent[0].iter_attachments()]
     assert any(name and name.endswith(".csv") for name in attachments)
     assert ComplianceReport.objects.get().delivered_at is not None
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_reports_with_view_and_download_and_sends_on_request(
+    week_data, recipients, client
+):
+    report = services.report_generate(period=WEEK)
+    client.force_login(UserFactory(username="chief", is_superuser=True))
+    page = client.get("/admin/reports/compliancereport/").content.decode()
+    assert "Weekly report 2026-03-23 to 2026-03-29" in page
+    for link in (
+        f"/reports/{report.pk}/",
+        f"/reports/{report.pk}/csv/",
+        f"/reports/{report.pk}/json/",
+    ):
+        assert f'href="{link}"' in page
+    view = client.get(f"/reports/{report.pk}/")
+    assert view.status_code == 200 and view.content.decode() == report.html
+    assert "default-src 'none'" in view["Content-Security-Policy"]
+    download = client.get(f"/reports/{report.pk}/csv/")
+    assert download["Content-Type"].startswith("text/csv")
+    assert download.content.decode() == report.csv
+    assert (
+        json.loads(client.get(f"/reports/{report.pk}/json/").content)["requests"]["received"] == 7
+    )
+    assert client.get(f"/admin/reports/compliancereport/{report.pk}/change/").status_code == 200
+    for _ in range(2):
+        client.post(
+            "/admin/reports/compliancereport/", {"action": "send", "_selected_action": [report.pk]}
+        )
+    assert Message.objects.filter(kind="compliance_report").count() == 1
+
+
+def test_recipients_are_managed_in_the_admin_and_reports_are_for_staff_only(db, client):
+    assert client.get("/reports/1/").status_code == 302  # to the login page
+    client.force_login(UserFactory(username="chief", is_superuser=True))
+    response = client.post(
+        "/admin/reports/reportrecipient/add/",
+        {
+            "name": "Legal counsel",
+            "email": "counsel@paper.example",
+            "active": "on",
+            "weekly": "on",
+            "monthly": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert selectors.report_recipient_emails(kind="weekly") == ["counsel@paper.example"]
+    assert selectors.report_recipient_emails(kind="daily") == []
+    assert client.get("/admin/django_celery_beat/periodictask/").status_code == 200
