@@ -8,7 +8,8 @@ number of items and requests: `report_figures` runs REPORT_QUERIES queries and
 Time conventions (shared with the takedown jobs): a request is received at `received_at`,
 completed at `completed_at`, rejected at `decided_at`, withdrawn and reversed at
 `closed_at`. An item is published at `republished_at`; hidden or withheld at
-`status_changed_at`; a stay-down hit is an item ingested (`ingested_at`) in the period and
+`status_changed_at` (found through their "item.hidden"/"item.withheld" audit events); a
+stay-down hit is an item ingested (`ingested_at`) in the period and
 withheld by a rule. Self-checks are "request.self_check" audit events.
 """
 
@@ -35,8 +36,8 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.items.models import Item, LicenceBasis
-from compliance.takedowns.models import RemovalRequest, RemovalTarget
+from compliance.items.models import Item, LicenceBasis, Origin
+from compliance.takedowns.models import BlockRule, RemovalRequest, RemovalTarget
 
 from .models import ReportRecipient
 from .periods import Period
@@ -412,6 +413,12 @@ def _failed_self_checks(period: Period) -> list[dict]:
 # --- invariants: must be zero -----------------------------------------------------------------
 
 
+# Tables of the raw SQL below, as the models name them.
+ITEM, ORIGIN = Item._meta.db_table, Origin._meta.db_table
+RULE, TARGET = BlockRule._meta.db_table, RemovalTarget._meta.db_table
+REQUEST = RemovalRequest._meta.db_table
+
+
 def _rule_lookup(condition: str) -> str:
     """Items matching each rule, looked up rule by rule through an index on items.
 
@@ -421,10 +428,10 @@ def _rule_lookup(condition: str) -> str:
     flattened into such a join. SQLite always joins with nested loops over indexes."""
     if connection.vendor == "postgresql":
         return (
-            "CROSS JOIN LATERAL (SELECT i.id FROM items_item i "
+            f"CROSS JOIN LATERAL (SELECT i.id FROM {ITEM} i "
             f"WHERE {condition} AND i.status = 'published' OFFSET 0) i"
         )
-    return f"JOIN items_item i ON {condition} AND i.status = 'published'"
+    return f"JOIN {ITEM} i ON {condition} AND i.status = 'published'"
 
 
 def _ends_with_dot(domain: str, suffix: str) -> str:
@@ -443,28 +450,28 @@ def published_blocked_items() -> list[dict]:
     sql = f"""
         SELECT m.matched_by, i.id, i.slug, i.title, i.original_url, o.domain
         FROM (
-            SELECT 'url' AS matched_by, i.id AS item_id FROM takedowns_blockrule r
+            SELECT 'url' AS matched_by, i.id AS item_id FROM {RULE} r
                 {_rule_lookup("i.url_key = r.url_key")}
                 WHERE {active} AND r.url_key <> ''
             UNION ALL
-            SELECT 'text', i.id FROM takedowns_blockrule r
+            SELECT 'text', i.id FROM {RULE} r
                 {_rule_lookup("i.text_fingerprint = r.text_fingerprint")}
                 WHERE {active} AND r.text_fingerprint <> ''
             UNION ALL
-            SELECT 'author', i.id FROM takedowns_blockrule r
+            SELECT 'author', i.id FROM {RULE} r
                 {_rule_lookup("i.origin_id = r.origin_id AND i.author_key = r.author_key")}
                 WHERE {active} AND r.kind = 'author' AND r.author_key <> ''
             UNION ALL
-            SELECT 'origin', i.id FROM items_item i
+            SELECT 'origin', i.id FROM {ITEM} i
                 WHERE i.status = 'published' AND i.origin_id IN (
-                    SELECT bo.id FROM items_origin bo JOIN takedowns_blockrule r
+                    SELECT bo.id FROM {ORIGIN} bo JOIN {RULE} r
                       ON r.kind = 'origin' AND {active} AND (
                          bo.id = r.origin_id OR bo.domain = r.domain
                          OR {_ends_with_dot("bo.domain", "r.domain")})
                 )
         ) m
-        JOIN items_item i ON i.id = m.item_id
-        JOIN items_origin o ON o.id = i.origin_id
+        JOIN {ITEM} i ON i.id = m.item_id
+        JOIN {ORIGIN} o ON o.id = i.origin_id
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [True] * 4)
@@ -497,15 +504,15 @@ def completed_requests_still_published() -> list[dict]:
     ids: an index scan, not the hash join over every published item it would otherwise
     choose), then checked for status."""
     targeted = (
-        "SELECT t2.item_id FROM takedowns_removaltarget t2 JOIN takedowns_removalrequest r2 "
+        f"SELECT t2.item_id FROM {TARGET} t2 JOIN {REQUEST} r2 "
         "ON r2.id = t2.request_id WHERE r2.status = %s AND t2.item_id IS NOT NULL"
     )
     among = f"= ANY(ARRAY({targeted}))" if connection.vendor == "postgresql" else f"IN ({targeted})"
     sql = f"""
         SELECT r.reference, i.id, i.title, i.slug, t.url
-        FROM items_item i
-        JOIN takedowns_removaltarget t ON t.item_id = i.id
-        JOIN takedowns_removalrequest r ON r.id = t.request_id
+        FROM {ITEM} i
+        JOIN {TARGET} t ON t.item_id = i.id
+        JOIN {REQUEST} r ON r.id = t.request_id
         WHERE i.id {among} AND i.status = %s AND r.status = %s
         ORDER BY t.request_id, t.id
     """
