@@ -8,6 +8,7 @@ the program at start-up rather than being guessed at.
 
 import os
 import zoneinfo
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -49,6 +50,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def env_dates(name: str) -> list[date]:
+    """Comma-separated ISO dates (2026-12-25,2027-01-01); a malformed one stops start-up."""
+    dates = []
+    for value in env_list(name, []):
+        try:
+            dates.append(date.fromisoformat(value))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+    return dates
 
 
 def email_settings(url: str) -> dict:
@@ -115,6 +127,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "compliance.core",
     "compliance.audit",
@@ -258,6 +271,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.messaging.tasks.sweep_outbox",
         "schedule": env_int("OUTBOX_SWEEP_SECONDS", 60),
     },
+    "requeue-stuck-takedowns": {
+        "task": "compliance.takedowns.tasks.requeue_stuck_takedowns",
+        "schedule": env_int("TAKEDOWN_STUCK_SWEEP_SECONDS", 60),
+    },
+    "restore-due-counter-notices": {
+        "task": "compliance.takedowns.tasks.restore_due_counter_notices",
+        "schedule": env_int("COUNTER_NOTICE_SWEEP_SECONDS", 15 * 60),
+    },
+    "withhold-expired-licences": {
+        "task": "compliance.takedowns.tasks.withhold_expired_licences",
+        "schedule": env_int("LICENCE_SWEEP_SECONDS", 60 * 60),
+    },
 }
 
 # --- courtesy ------------------------------------------------------------------------------
@@ -287,14 +312,65 @@ FEED_MAX_BACKOFF_MINUTES = env_int("FEED_MAX_BACKOFF_MINUTES", 24 * 60)
 TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
 # Removal requests accepted from one client address (form and API) per hour; 0: no limit.
 TAKEDOWN_RATE_LIMIT_PER_HOUR = env_int("TAKEDOWN_RATE_LIMIT_PER_HOUR", 5)
+# The takedown job confirms nothing before its self-check has requested each hidden item's
+# page, /feed/ and /sitemap.xml from this address: SITE_URL unless the workers reach the
+# site by another (internal) address, e.g. http://web:8000.
+SELF_CHECK_BASE_URL = env_str("SELF_CHECK_BASE_URL", SITE_URL).rstrip("/")
+SELF_CHECK_TIMEOUT_SECONDS = env_int("SELF_CHECK_TIMEOUT_SECONDS", 10)
+# Item pages one check requests at most; a larger takedown checks an even sample of them
+# (the feed and sitemap checks always cover every item).
+SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 500)
+# A request still `processing` this long after its job started is queued again.
+TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
+# Counter-notice restorations count business days: weekends and these dates are skipped.
+TAKEDOWN_HOLIDAYS = env_dates("TAKEDOWN_HOLIDAYS")
 
+# The REST API (compliance/api/, /api/v1/). Tokens for programs, the session for people in
+# the browsable pages; JSON in, JSON out; staff-only unless a view says otherwise.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: an anonymous call to a staff endpoint answers 401 with
+    # "WWW-Authenticate: Token" rather than the session's 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["compliance.api.permissions.IsStaff"],
+    "DEFAULT_PARSER_CLASSES": ["compliance.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "compliance.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "compliance.api.filters.SearchFilter",
+        "compliance.api.filters.OrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "compliance.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "courtesy API",
     "DESCRIPTION": "Republished items, origins, feeds, removal requests and their outcomes.",
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: what a caller sends is not what it gets.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # /api/docs/ works offline: Swagger UI's files come from drf-spectacular-sidecar.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ItemStatusEnum": "compliance.items.models.Item.Status",
+        "RemovalRequestStatusEnum": "compliance.takedowns.models.RemovalRequest.Status",
+        "ReportKindEnum": "compliance.reports.models.ComplianceReport.Kind",
+        "BlockRuleKindEnum": "compliance.takedowns.models.BlockRule.Kind",
+        "LicenceKindEnum": "compliance.items.models.LicenceBasis.Kind",
+    },
 }
 
 for folder in ("broker/queue", "broker/control", "mail", "inbox", "static"):
