@@ -856,3 +856,87 @@ def items_withhold_expired_licences(*, now: datetime) -> int:
                 after={"attention_needed": note},
             )
     return withheld
+
+
+# --- Feeds as staff configure them (the API; audited like the admin's saves) ---------------
+
+FEED_SETTINGS = ("origin", "url", "title", "is_active", "poll_interval_minutes")
+
+
+def _feed_settings(feed: Feed) -> dict:
+    return {
+        "origin": feed.origin.domain,
+        "url": feed.url,
+        "title": feed.title,
+        "is_active": feed.is_active,
+        "poll_interval_minutes": feed.poll_interval_minutes,
+    }
+
+
+def feed_create(
+    *,
+    actor: Actor,
+    origin: Origin,
+    url: str,
+    title: str = "",
+    is_active: bool = True,
+    poll_interval_minutes: int | None = None,
+) -> Feed:
+    """Add a feed for an origin (audit: feed.created). The caller validates the URL
+    (http(s) only); a URL already taken raises ValueError."""
+    try:
+        with transaction.atomic():
+            feed = Feed.objects.create(
+                origin=origin,
+                url=url,
+                title=title,
+                is_active=is_active,
+                poll_interval_minutes=poll_interval_minutes or settings.FEED_DEFAULT_POLL_MINUTES,
+            )
+            audit_record(actor=actor, action="feed.created", obj=feed, after=_feed_settings(feed))
+    except IntegrityError:
+        raise ValueError(f"a feed with the URL {url} exists already") from None
+    return feed
+
+
+def feed_update(*, feed: Feed, actor: Actor, **fields) -> Feed:
+    """Change a feed's settings (audit: feed.changed, with what changed). A new URL starts
+    afresh: the old address's ETag and Last-Modified do not apply to it."""
+    unknown = set(fields) - set(FEED_SETTINGS)
+    if unknown:
+        raise ValueError(f"these feed fields cannot be set: {', '.join(sorted(unknown))}")
+    try:
+        with transaction.atomic():
+            current = (
+                Feed.objects.select_for_update(of=("self",))
+                .select_related("origin")
+                .get(pk=feed.pk)
+            )
+            changed = {
+                name: value for name, value in fields.items() if getattr(current, name) != value
+            }
+            if not changed:
+                return current
+            before = {name: _feed_settings(current)[name] for name in changed}
+            if "url" in changed:
+                changed |= {"etag": "", "last_modified": ""}
+            Feed.objects.filter(pk=current.pk).update(**changed)
+            current.refresh_from_db()
+            audit_record(
+                actor=actor,
+                action="feed.changed",
+                obj=current,
+                before=before,
+                after={name: _feed_settings(current)[name] for name in before},
+            )
+    except IntegrityError:
+        raise ValueError(f"a feed with the URL {fields.get('url')} exists already") from None
+    return current
+
+
+def feed_delete(*, feed: Feed, actor: Actor) -> None:
+    """Delete a feed (audit: feed.deleted). Its items stay, without a feed."""
+    with transaction.atomic():
+        feed = Feed.objects.select_related("origin").get(pk=feed.pk)
+        audit_record(actor=actor, action="feed.deleted", obj=feed, before=_feed_settings(feed))
+        feed.delete()
