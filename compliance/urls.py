@@ -5,6 +5,7 @@ from compliance.core.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("compliance.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("takedown/", include("compliance.takedowns.urls")),
     path("transparency/", include("compliance.reports.transparency_urls")),

@@ -1,0 +1,70 @@
+"""Search, ordering and filter fields that answer 400 for what they cannot use, instead
+of ignoring it (ordering) or passing it to the database (search)."""
+
+import django_filters
+from django import forms
+from rest_framework import filters
+from rest_framework.exceptions import ValidationError
+
+# Every id the API takes fits a signed 64-bit integer (BigAutoField on every backend).
+MAX_ID = 2**63 - 1
+MAX_SEARCH_LENGTH = 200
+
+
+class SearchFilter(filters.SearchFilter):
+    """`?search=` over the view's search_fields; no NUL characters (PostgreSQL refuses
+    them in a query) and no essays."""
+
+    def get_search_terms(self, request):
+        value = request.query_params.get(self.search_param, "")
+        if "\x00" in value:
+            raise ValidationError({self.search_param: ["Null characters are not allowed."]})
+        if len(value) > MAX_SEARCH_LENGTH:
+            raise ValidationError({self.search_param: [f"At most {MAX_SEARCH_LENGTH} characters."]})
+        return super().get_search_terms(request)
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """`?ordering=a,-b` over the view's ordering_fields; an unknown field is a 400."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            allowed = {
+                name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            unknown = [f for f in fields if f.lstrip("-") not in allowed]
+            if unknown:
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Cannot order by {', '.join(unknown)}; "
+                            f"use {', '.join(sorted(allowed))} (prefix - for descending)."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = getattr(view, "ordering_fields", None) or []
+        for parameter in parameters:
+            parameter["description"] = (
+                f"Comma-separated fields to order by, each optionally prefixed with - "
+                f"(descending): {', '.join(fields)}."
+            )
+        return parameters
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A primary key: a whole number a database can hold (not NumberFilter's Decimal)."""
+
+    field_class = IdField

@@ -1,0 +1,37 @@
+"""/api/: the REST API under v1/, its OpenAPI schema and its documentation page.
+
+/api/v1/          the browsable API's index (DRF), each resource below it
+/api/schema/      the OpenAPI 3 document (drf-spectacular)
+/api/docs/        Swagger UI over that document, served from our own static files
+                  (drf-spectacular-sidecar): no CDN, works offline
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from .audit_events import AuditEventViewSet
+from .block_rules import BlockRuleViewSet
+from .feeds import FeedViewSet
+from .items import ItemViewSet
+from .origins import OriginViewSet
+from .removal_requests import RemovalRequestViewSet
+from .reports import ReportViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_format_suffixes = False  # one URL per resource: ?format= or Accept choose
+router.register("items", ItemViewSet, basename="item")
+router.register("origins", OriginViewSet, basename="origin")
+router.register("feeds", FeedViewSet, basename="feed")
+router.register("removal-requests", RemovalRequestViewSet, basename="removal-request")
+router.register("block-rules", BlockRuleViewSet, basename="block-rule")
+router.register("reports", ReportViewSet, basename="report")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
