@@ -28,6 +28,11 @@ def _site_settings(settings):
     settings.FETCH_ALLOW_LOOPBACK = True
 
 
+def worker_site_env(live_server) -> dict:
+    """A worker's view of the site: links and the takedown self-check go to the live server."""
+    return {"SITE_URL": live_server.url, "SELF_CHECK_BASE_URL": live_server.url}
+
+
 @pytest.fixture(scope="session")
 def celery_dirs(tmp_path_factory):
     mail_dir = tmp_path_factory.mktemp("worker-mail")
@@ -36,16 +41,17 @@ def celery_dirs(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, celery_dirs):
+def celery_worker(django_db_setup, django_db_blocker, celery_dirs, live_server):
     """A real `celery worker` process on the configured broker and the test database.
 
     Tests that use it must commit their data (`django_db(transaction=True)`). Its mail is
-    read with the `worker_mail` fixture.
+    read with the `worker_mail` fixture. Its SITE_URL is the live server (in this process,
+    on the test database), so that the takedown job's self-check asks a real site.
     """
     mail_dir, log_dir = celery_dirs
     with django_db_blocker.unblock():
         workers.purge_queues()
-        worker = workers.start_worker(mail_dir, log_dir)
+        worker = workers.start_worker(mail_dir, log_dir, extra_env=worker_site_env(live_server))
     yield worker
     worker.stop()
 

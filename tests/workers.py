@@ -42,7 +42,14 @@ def purge_queues() -> None:
 class CeleryProcess:
     """A `celery worker` or `celery beat` subprocess with its log kept for failures."""
 
-    def __init__(self, kind: str, mail_dir: Path, log_dir: Path, extra_env: dict | None = None):
+    def __init__(
+        self,
+        kind: str,
+        mail_dir: Path,
+        log_dir: Path,
+        extra_env: dict | None = None,
+        queues: tuple[str, ...] = QUEUES,
+    ):
         self.kind = kind
         self.log_path = log_dir / f"{kind}-{uuid.uuid4().hex[:8]}.log"
         env = {
@@ -61,7 +68,7 @@ class CeleryProcess:
             args = [
                 "worker",
                 "--queues",
-                ",".join(QUEUES),
+                ",".join(queues),
                 "--concurrency",
                 "1",
                 "--hostname",
@@ -114,8 +121,10 @@ class CeleryProcess:
         self.log.close()
 
 
-def start_worker(mail_dir: Path, log_dir: Path, extra_env: dict | None = None) -> CeleryProcess:
-    worker = CeleryProcess("worker", mail_dir, log_dir, extra_env)
+def start_worker(
+    mail_dir: Path, log_dir: Path, extra_env: dict | None = None, queues: tuple[str, ...] = QUEUES
+) -> CeleryProcess:
+    worker = CeleryProcess("worker", mail_dir, log_dir, extra_env, queues)
     worker.wait_for("ready.")
     return worker
 

@@ -23,6 +23,7 @@ from compliance.audit.services import Actor, audit_record
 from compliance.core.normalise import author_key as make_author_key
 from compliance.core.normalise import normalise_domain, normalise_url
 from compliance.core.normalise import url_key as make_url_key
+from compliance.core.queue import enqueue_on_commit
 from compliance.items.models import Origin
 from compliance.messaging.models import Message
 from compliance.messaging.services import mail_queue
@@ -135,12 +136,22 @@ def _transition(
 
 def _queue_processing(removal_request: RemovalRequest) -> None:
     """The single point where an approval (by staff or automatic) hands the request to
-    the takedown job. Issue 4 adds compliance.takedowns.tasks.process_takedown and queues
-    it here with enqueue_on_commit(process_takedown, removal_request.pk); until then an
-    approved request waits in `approved`."""
+    the takedown job, once the approval has committed. Should the broker be down, the
+    request waits in `approved` until the stuck-request sweep queues it again."""
+    from .tasks import process_takedown
+
+    enqueue_on_commit(process_takedown, removal_request.pk)
 
 
 # --- mail ----------------------------------------------------------------------------------
+
+
+def request_mail(
+    *, removal_request: RemovalRequest, kind: str, subject: str, context: dict | None = None
+) -> Message:
+    """Queue the mail `templates/emails/<kind>.*` to the requester, in the caller's
+    transaction (see _mail_requester)."""
+    return _mail_requester(removal_request, kind=kind, subject=subject, context=context)
 
 
 def _mail_requester(
@@ -389,21 +400,25 @@ def request_start_processing(
 ) -> RemovalRequest:
     """approved -> processing: the takedown job has started on the request."""
     return _transition(
-        removal_request, to=Status.PROCESSING, actor=actor or Actor.system(TAKEDOWN_JOB)
+        removal_request,
+        to=Status.PROCESSING,
+        actor=actor or Actor.system(TAKEDOWN_JOB),
+        changes={"processing_started_at": timezone.now()},
     )
 
 
 def request_complete(
     *, removal_request: RemovalRequest, actor: Actor | None = None, reason: str = ""
 ) -> RemovalRequest:
-    """processing -> completed: every target is down (the job sends the confirmation)."""
+    """processing -> completed: every target is down (the job sends the confirmation).
+    A flag raised by an earlier failed attempt is cleared: the job has now succeeded."""
     now = timezone.now()
     return _transition(
         removal_request,
         to=Status.COMPLETED,
         actor=actor or Actor.system(TAKEDOWN_JOB),
         reason=reason,
-        changes={"completed_at": now, "closed_at": now},
+        changes={"completed_at": now, "closed_at": now, "attention_needed": ""},
     )
 
 

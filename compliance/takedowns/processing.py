@@ -1,0 +1,241 @@
+"""The takedown job: what happens to an approved request.
+
+    approved -> processing   (claimed by the first run; later runs carry on with it)
+    hide every item the request covers              one transaction, set-based
+    make the block rules "in the future" asks for   (unique per request in the database)
+    self-check over HTTP                            outside any transaction
+    processing -> completed + confirmation mail     one transaction: only one run wins
+
+Every step is safe to repeat: hiding touches only what is still published, rules and
+origin blocks are made once, and the confirmation is queued in the same transaction as the
+processing -> completed transition, which exactly one run can make. A run that is killed
+half-way, delivered twice or run concurrently therefore ends the same way, with one mail.
+A request left in `processing` (or `approved`, if the broker lost the task) is queued again
+by requests_requeue_stuck; a failed self-check flags the request for staff instead of
+confirming.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from compliance.audit.services import Actor, audit_record
+from compliance.items.models import Item, Origin
+from compliance.items.services import items_hide
+
+from . import services
+from .models import BlockRule, RemovalRequest
+from .selectors import request_target_items
+from .selfcheck import SelfCheck, run_self_check
+
+logger = logging.getLogger("compliance.takedowns")
+
+Status = RemovalRequest.Status
+JOB = Actor.system(services.TAKEDOWN_JOB)
+# The confirmation lists this many items by name; a bigger takedown gives the count.
+LISTED_ITEMS = 100
+
+
+def request_process(*, removal_request_id: int) -> str:
+    """Run the takedown job on one request. Returns what happened, for the log:
+    "completed", "flagged" (self-check failed), or the status that left nothing to do."""
+    removal_request = RemovalRequest.objects.filter(pk=removal_request_id).first()
+    if removal_request is None:
+        return "missing"
+    if removal_request.status == Status.APPROVED:
+        try:
+            services.request_start_processing(removal_request=removal_request, actor=JOB)
+        except services.TransitionError:
+            removal_request.refresh_from_db()  # another run claimed it (or it was withdrawn)
+    if removal_request.status != Status.PROCESSING:
+        return removal_request.status
+    # This run holds the lease now: the stuck sweep leaves it alone for a while.
+    RemovalRequest.objects.filter(pk=removal_request.pk, status=Status.PROCESSING).update(
+        processing_started_at=timezone.now()
+    )
+    with transaction.atomic():
+        _take_down(removal_request)
+    # The check asks the site itself, whose connections see only committed rows.
+    paths = [
+        f"/items/{slug}/"
+        for slug in request_target_items(removal_request).values_list("slug", flat=True)
+    ]
+    check = run_self_check(paths)
+    if not check.passed:
+        _flag_failed_check(removal_request, check)
+        return "flagged"
+    return _complete(removal_request, check)
+
+
+def _take_down(removal_request: RemovalRequest) -> None:
+    reason = f"Removal request {removal_request.reference}"
+    if removal_request.ground:
+        reason += f" ({removal_request.get_ground_display().lower()})"
+    items_hide(
+        items=request_target_items(removal_request),
+        actor=JOB,
+        reason=reason,
+        removal_request=removal_request,
+    )
+    if removal_request.future:
+        _keep_down(removal_request, reason=f"{reason}: now and in the future")
+
+
+def _keep_down(removal_request: RemovalRequest, *, reason: str) -> None:
+    """The block rules the request's scope asks for (each made once, see block_rule_create)."""
+    Scope = RemovalRequest.Scope
+    rule = {"actor": JOB, "reason": reason, "removal_request": removal_request}
+    targeted = Item.objects.filter(
+        removal_targets__request=removal_request, removal_targets__item__isnull=False
+    ).select_related("origin")
+    if removal_request.scope == Scope.ORIGIN:
+        origins = Origin.objects.filter(
+            Q(pk__in=targeted.values("origin")) | Q(pk=removal_request.origin_id)
+        )
+        for origin in origins.order_by("pk"):
+            services.block_rule_create(kind=BlockRule.Kind.ORIGIN, origin=origin, **rule)
+            services.origin_block(
+                origin=origin, actor=JOB, reason=reason, removal_request=removal_request
+            )
+        return
+    if removal_request.scope == Scope.AUTHOR:
+        for item in targeted.exclude(author_key="").order_by("pk"):
+            services.block_rule_create(
+                kind=BlockRule.Kind.AUTHOR, origin=item.origin, author=item.author, **rule
+            )
+        # An item without a named author can only be kept down as itself.
+        url_items = targeted.filter(author_key="")
+    else:
+        # The named items and every copy of them under the same original URL.
+        url_items = request_target_items(removal_request).select_related("origin")
+    for item in url_items.order_by("pk"):
+        services.block_rule_create(
+            kind=BlockRule.Kind.URL,
+            origin=item.origin,
+            url=item.original_url,
+            text_fingerprint=item.text_fingerprint,
+            **rule,
+        )
+    # A URL that matched none of our items is kept from arriving later, too.
+    for target in removal_request.targets.filter(item__isnull=True).order_by("pk"):
+        try:
+            services.block_rule_create(kind=BlockRule.Kind.URL, url=target.url, **rule)
+        except ValueError:
+            logger.info("%s: %r is not a URL a rule can match", removal_request, target.url)
+
+
+def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> None:
+    with transaction.atomic():
+        current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
+        if current.status != Status.PROCESSING:
+            return  # a concurrent run completed it meanwhile
+        audit_record(
+            actor=JOB,
+            action="request.self_check",
+            obj=current,
+            reason="failed: no confirmation sent",
+            after=check.as_audit(),
+            request=current,
+        )
+        problems = "; ".join(check.failures[:3])
+        services.request_flag(
+            removal_request=current,
+            actor=JOB,
+            reason=f"Self-check failed ({len(check.failures)} problem(s)): {problems}. "
+            "The items are hidden; nothing was confirmed to the requester. The job will "
+            "check again later.",
+        )
+
+
+def _complete(removal_request: RemovalRequest, check: SelfCheck) -> str:
+    try:
+        with transaction.atomic():
+            services.request_complete(
+                removal_request=removal_request, actor=JOB, reason="self-check passed"
+            )
+            audit_record(
+                actor=JOB,
+                action="request.self_check",
+                obj=removal_request,
+                reason="passed",
+                after=check.as_audit(),
+                request=removal_request,
+            )
+            services.request_mail(
+                removal_request=removal_request,
+                kind="confirmation",
+                subject="The content you asked about has been removed",
+                context=confirmation_context(removal_request, check),
+            )
+    except services.TransitionError:
+        return "completed by another run"
+    return "completed"
+
+
+def confirmation_context(removal_request: RemovalRequest, check: SelfCheck) -> dict:
+    """What the confirmation says: what was removed, what is kept from coming back, and
+    the result of the self-check."""
+    removed = request_target_items(removal_request).exclude(status=Item.Status.PUBLISHED)
+    rules = removal_request.block_rules.filter(is_active=True).order_by("kind", "pk")
+    return {
+        "removed": list(removed.select_related("origin").order_by("pk")[:LISTED_ITEMS]),
+        "removed_count": removed.count(),
+        "unknown_urls": list(
+            removal_request.targets.filter(item__isnull=True).values_list("url", flat=True)
+        ),
+        "rules": [describe_rule(rule) for rule in rules],
+        "blocked_origins": list(removal_request.blocked_origins.order_by("domain")),
+        "check": check,
+    }
+
+
+def describe_rule(rule: BlockRule) -> str:
+    if rule.kind == BlockRule.Kind.URL:
+        copies = " (and the same text under any other address)" if rule.text_fingerprint else ""
+        return f"the article at {rule.url}{copies}"
+    if rule.kind == BlockRule.Kind.AUTHOR:
+        return f"anything by {rule.author} from {rule.domain}"
+    return f"everything from {rule.domain} and its subdomains"
+
+
+def requests_requeue_stuck(*, now: datetime | None = None) -> list[int]:
+    """Claim the requests the takedown job should have finished: `processing` (a worker
+    died, a self-check failed) or `approved` (the broker lost the task) for longer than
+    TAKEDOWN_STUCK_MINUTES. Each claim moves processing_started_at to now with a
+    conditional update, so overlapping sweeps claim a request once and a request is
+    retried at most once per period. Returns the ids to queue."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.TAKEDOWN_STUCK_MINUTES)
+    not_recent = Q(processing_started_at__isnull=True) | Q(processing_started_at__lt=cutoff)
+    stuck = RemovalRequest.objects.filter(not_recent).filter(
+        Q(status=Status.PROCESSING) | Q(status=Status.APPROVED, decided_at__lt=cutoff)
+    )
+    claimed = []
+    for pk, started in stuck.values_list("pk", "processing_started_at"):
+        rows = RemovalRequest.objects.filter(
+            pk=pk, status__in=[Status.APPROVED, Status.PROCESSING], processing_started_at=started
+        )
+        if rows.update(processing_started_at=now):
+            claimed.append(pk)
+    if claimed:
+        logger.warning("queueing stuck takedown(s) again: %s", claimed)
+    return claimed
+
+
+def request_process_failed(*, removal_request_id: int, error: str) -> None:
+    """The job gave up (its retries ran out): a person must look. Never left silent."""
+    removal_request = RemovalRequest.objects.filter(pk=removal_request_id).first()
+    if removal_request is None or removal_request.status not in (
+        Status.APPROVED,
+        Status.PROCESSING,
+    ):
+        return
+    services.request_flag(
+        removal_request=removal_request,
+        actor=JOB,
+        reason=f"The takedown job failed after its retries: {error}"[:2000],
+    )

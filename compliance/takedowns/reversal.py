@@ -1,0 +1,221 @@
+"""Undoing a takedown: counter-notices (DMCA 512(g)) and the restoration that follows.
+
+A counter-notice is recorded by staff on a completed request and forwarded at once to the
+requester; the content comes back COUNTER_NOTICE_BUSINESS_DAYS business days later (the
+law's window is 10 to 14), unless staff record first that the requester filed legal
+action. Restoration, by the beat job or by staff at once, reverses the whole request in
+one transaction whose first step is the completed -> reversed transition: of two attempts
+only one restores anything.
+"""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance.audit.services import Actor, audit_record
+from compliance.items.models import Item
+from compliance.items.services import items_restore
+
+from . import services
+from .business_days import add_business_days
+from .models import CounterNotice, RemovalRequest
+
+logger = logging.getLogger("compliance.takedowns")
+
+COUNTER_NOTICE_BUSINESS_DAYS = 10
+RESTORE_JOB = Actor.system("restore_counter_notices")
+# The elements of a DMCA 512(g)(3) counter-notification that must be present.
+REQUIRED = {
+    "name": "the name",
+    "address": "the postal address",
+    "phone": "the telephone number",
+    "email": "the email address",
+    "signature": "the signature (full name)",
+}
+
+
+def _check_officer(user) -> None:
+    if not services.user_may_decide(user):
+        raise PermissionDenied(f"{user} may not decide on counter-notices")
+
+
+def counter_notice_record(
+    *,
+    removal_request: RemovalRequest,
+    user,
+    name: str,
+    address: str,
+    phone: str,
+    email: str,
+    mistake_statement: bool,
+    jurisdiction_consent: bool,
+    signature: str,
+    explanation: str = "",
+    received_at: datetime | None = None,
+) -> CounterNotice:
+    """A compliance officer records a counter-notice against a completed request. It is
+    forwarded to the requester in the same transaction, and the content's restoration is
+    scheduled COUNTER_NOTICE_BUSINESS_DAYS business days after that forwarding.
+
+    Raises PermissionDenied (not an officer), ValueError (an element is missing) or
+    TransitionError (the request is not completed, or already has a pending notice)."""
+    _check_officer(user)
+    values = {
+        "name": name.strip(),
+        "address": address.strip(),
+        "phone": phone.strip(),
+        "email": email.strip(),
+        "signature": signature.strip(),
+    }
+    missing = [label for key, label in REQUIRED.items() if not values[key]]
+    if not mistake_statement:
+        missing.append("the statement under penalty of perjury that the removal was a mistake")
+    if not jurisdiction_consent:
+        missing.append("the consent to jurisdiction")
+    if missing:
+        raise ValueError(f"a counter-notice needs {', '.join(missing)}")
+    try:
+        validate_email(values["email"])
+    except ValidationError:
+        raise ValueError(f"{values['email']!r} is not an email address") from None
+    now = timezone.now()
+    with transaction.atomic():
+        current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
+        if current.status != RemovalRequest.Status.COMPLETED:
+            raise services.TransitionError(
+                f"a counter-notice disputes a completed takedown; {current} is {current.status}"
+            )
+        try:
+            with transaction.atomic():
+                notice = CounterNotice.objects.create(
+                    request=current,
+                    **values,
+                    explanation=explanation.strip(),
+                    mistake_statement=True,
+                    jurisdiction_consent=True,
+                    received_at=received_at or now,
+                    recorded_by=user,
+                    forwarded_at=now,
+                    restore_at=add_business_days(
+                        now, COUNTER_NOTICE_BUSINESS_DAYS, settings.TAKEDOWN_HOLIDAYS
+                    ),
+                )
+        except IntegrityError:
+            raise services.TransitionError(
+                f"{current} already has a counter-notice waiting for its restoration"
+            ) from None
+        audit_record(
+            actor=Actor.staff(user),
+            action="counter_notice.recorded",
+            obj=notice,
+            reason=f"forwarded to the requester; restoration due {notice.restore_at:%Y-%m-%d}",
+            after={
+                "forwarded_at": notice.forwarded_at,
+                "restore_at": notice.restore_at,
+                "business_days": COUNTER_NOTICE_BUSINESS_DAYS,
+            },
+            request=current,
+        )
+        services.request_mail(
+            removal_request=current,
+            kind="counter_notice",
+            subject="A counter-notice disputes your removal request",
+            context={
+                "counter_notice": notice,
+                "business_days": COUNTER_NOTICE_BUSINESS_DAYS,
+            },
+        )
+    return notice
+
+
+def counter_notice_cancel(*, counter_notice: CounterNotice, user, note: str) -> CounterNotice:
+    """The requester told us they filed legal action: the restoration does not happen."""
+    _check_officer(user)
+    note = (note or "").strip()
+    if not note:
+        raise ValueError("say what legal action was filed (court, case, date)")
+    now = timezone.now()
+    with transaction.atomic():
+        cancelled = (
+            CounterNotice.objects.pending()
+            .filter(pk=counter_notice.pk)
+            .update(legal_action_filed_at=now, legal_action_note=note, cancelled_at=now)
+        )
+        if not cancelled:
+            raise services.TransitionError(
+                f"{counter_notice} is no longer waiting: it was restored or cancelled"
+            )
+        counter_notice.refresh_from_db()
+        audit_record(
+            actor=Actor.staff(user),
+            action="counter_notice.cancelled",
+            obj=counter_notice,
+            reason=f"legal action filed: {note}",
+            after={"legal_action_filed_at": now},
+            request=counter_notice.request,
+        )
+    return counter_notice
+
+
+def request_restore(
+    *, removal_request: RemovalRequest, actor: Actor, reason: str
+) -> RemovalRequest:
+    """Reverse a completed takedown: completed -> reversed, the items it hid (and those
+    its rules or its origin block withheld since) published again, its rules deactivated,
+    the origin unblocked if this request blocked it, a pending counter-notice marked
+    restored, and the requester told. One transaction. Entry points check that a staff
+    caller may decide (services.user_may_decide)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("a restoration needs a reason")
+    now = timezone.now()
+    with transaction.atomic():
+        # The claim: of two restorations, the second fails here and changes nothing.
+        services.request_reverse(removal_request=removal_request, actor=actor, reason=reason)
+        item_reason = f"Removal request {removal_request.reference} reversed: {reason}"
+        restored = items_restore(
+            items=Item.objects.filter(
+                status_request=removal_request,
+                status__in=[Item.Status.HIDDEN, Item.Status.WITHHELD],
+            ),
+            actor=actor,
+            reason=item_reason,
+            removal_request=removal_request,
+        )
+        for rule in removal_request.block_rules.filter(is_active=True).order_by("pk"):
+            services.block_rule_deactivate(rule=rule, actor=actor, reason=item_reason)
+        for origin in removal_request.blocked_origins.order_by("pk"):
+            services.origin_unblock(origin=origin, actor=actor, reason=item_reason)
+        removal_request.counter_notices.pending().update(restored_at=now)
+        services.request_mail(
+            removal_request=removal_request,
+            kind="reversal",
+            subject="The content you asked about has been restored",
+            context={"reason": reason, "restored": restored},
+        )
+    return removal_request
+
+
+def counter_notices_restore_due(*, now: datetime) -> list[int]:
+    """Beat job: restore every request whose counter-notice waited its business days
+    without notice of legal action. Returns the ids of the requests reversed."""
+    reversed_ids = []
+    due = CounterNotice.objects.due(now).select_related("request").order_by("restore_at")
+    for notice in due:
+        try:
+            request_restore(
+                removal_request=notice.request,
+                actor=RESTORE_JOB,
+                reason=f"Counter-notice by {notice.name}: {COUNTER_NOTICE_BUSINESS_DAYS} "
+                "business days passed with no notice that legal action was filed.",
+            )
+        except services.TransitionError as exc:
+            logger.warning("counter-notice %s not restored: %s", notice.pk, exc)
+            continue
+        reversed_ids.append(notice.request_id)
+    return reversed_ids

@@ -1,0 +1,391 @@
+"""The takedown job's domain functions, run in this process against the live server (the
+self-check asks a real site over HTTP): what is hidden, which rules are made, the
+confirmation, idempotence, failed checks, the stuck sweep and the retry-exhausted flag.
+The same job on a real worker is in test_takedown_worker.py."""
+
+import threading
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from compliance.audit.models import AuditEvent
+from compliance.celery import app as celery_app
+from compliance.messaging.models import Message
+from compliance.takedowns import processing, selfcheck
+from compliance.takedowns.models import BlockRule, RemovalRequest
+from compliance.takedowns.tasks import process_takedown, requeue_stuck_takedowns
+from tests.factories import (
+    ItemFactory,
+    OriginFactory,
+    RemovalRequestFactory,
+    RemovalTargetFactory,
+)
+
+Status = RemovalRequest.Status
+
+
+@pytest.fixture
+def site(live_server, settings):
+    """The self-check asks the live server, which serves this test's (committed) data."""
+    settings.SELF_CHECK_BASE_URL = live_server.url
+    return live_server
+
+
+@pytest.fixture
+def origin(db):
+    return OriginFactory(domain="harbour-gazette.example", name="Harbour Gazette")
+
+
+def approved_request(*items, scope="items", future=True, unknown_urls=(), **fields):
+    removal_request = RemovalRequestFactory(
+        status=Status.APPROVED,
+        scope=scope,
+        future=future,
+        origin=items[0].origin if items else None,
+        decided_at=timezone.now(),
+        **fields,
+    )
+    for item in items:
+        RemovalTargetFactory(request=removal_request, item=item)
+    for url in unknown_urls:
+        RemovalTargetFactory(request=removal_request, item=None, url=url)
+    return removal_request
+
+
+def confirmations(removal_request):
+    return Message.objects.filter(request=removal_request, kind="confirmation")
+
+
+def run(removal_request) -> str:
+    return processing.request_process(removal_request_id=removal_request.pk)
+
+
+def status_of(obj) -> str:
+    return type(obj).objects.get(pk=obj.pk).status
+
+
+@pytest.mark.django_db(transaction=True)
+def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, client, origin):
+    target = ItemFactory(origin=origin, title="Invented quay market story", author="Ada Quill")
+    copy = ItemFactory(origin=origin, original_url=f"{target.original_url}?utm_source=x")
+    same_author = ItemFactory(origin=origin, author="Ada Quill")
+    removal_request = approved_request(
+        target, unknown_urls=["https://elsewhere.example/not-ours"], ground="privacy"
+    )
+
+    assert run(removal_request) == "completed"
+
+    removal_request.refresh_from_db()
+    assert removal_request.status == Status.COMPLETED and removal_request.completed_at
+    assert removal_request.attention_needed == ""
+    assert [status_of(i) for i in (target, copy, same_author)] == ["hidden", "hidden", "published"]
+    target.refresh_from_db()
+    assert target.status_request == removal_request
+    assert target.status_reason == f"Removal request {removal_request.reference} (privacy)"
+
+    rules = BlockRule.objects.filter(request=removal_request)
+    assert {(r.kind, r.url) for r in rules} == {
+        ("url", "https://harbour-gazette.example" + target.original_url.split(".example")[1]),
+        ("url", "https://elsewhere.example/not-ours"),
+    }
+    # Each copy's text is caught too, whatever address it comes back under.
+    assert set(rules.filter(origin=origin).values_list("text_fingerprint", flat=True)) == {
+        target.text_fingerprint,
+        copy.text_fingerprint,
+    }
+
+    # Readers: a 451 naming the ground and the reference, and nothing in the feed or sitemap.
+    response = client.get(f"/items/{target.slug}/")
+    assert response.status_code == 451
+    page = response.content.decode()
+    assert "removed following a removal request on the ground of privacy" in page
+    assert removal_request.reference in page and 'href="/transparency/"' in page
+    assert removal_request.requester_email not in page and "Robin Rights" not in page
+    assert target.slug not in client.get("/feed/").content.decode()
+    assert target.slug not in client.get("/sitemap.xml").content.decode()
+    assert target.slug not in client.get("/").content.decode()
+    assert same_author.slug in client.get("/feed/").content.decode()
+
+    # The trail: hidden items, rules, the passed self-check, completed.
+    actions = list(
+        AuditEvent.objects.filter(request=removal_request)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "request.processing",
+        "item.hidden",
+        "item.hidden",
+        "rule.created",
+        "rule.created",
+        "rule.created",
+        "request.completed",
+        "request.self_check",
+    ]
+    check = AuditEvent.objects.get(request=removal_request, action="request.self_check")
+    assert check.after == {"passed": True, "checked": 2, "items": 2, "failures": []}
+
+    (confirmation,) = confirmations(removal_request)
+    assert confirmation.recipients == [removal_request.requester_email]
+    assert removal_request.reference in confirmation.subject
+    text = confirmation.text_body
+    assert "Invented quay market story" in text and target.original_url in text
+    assert "What we will keep from coming back" in text
+    assert "https://elsewhere.example/not-ours" in text
+    assert "the same text under any other address" in text
+    assert "each answered 451" in text and "2 pages checked" in text
+
+    # Run again (a duplicate delivery): nothing changes, no second mail.
+    assert run(removal_request) == Status.COMPLETED
+    assert confirmations(removal_request).count() == 1
+    assert AuditEvent.objects.filter(request=removal_request).count() == len(actions)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_author_scope_makes_an_author_rule(site, origin):
+    target = ItemFactory(origin=origin, author="Ada Quill")
+    same_author = ItemFactory(origin=origin, author="ADA  quill")
+    other = ItemFactory(origin=origin, author="Ben Marsh")
+    removal_request = approved_request(target, scope="author")
+
+    assert run(removal_request) == "completed"
+
+    assert [status_of(i) for i in (target, same_author, other)] == [
+        "hidden",
+        "hidden",
+        "published",
+    ]
+    (rule,) = BlockRule.objects.filter(request=removal_request)
+    assert (rule.kind, rule.domain, rule.author_key) == ("author", origin.domain, "ada quill")
+    assert "anything by Ada Quill from harbour-gazette.example" in (
+        confirmations(removal_request).get().text_body
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_origin_scope_hides_everything_and_blocks_the_origin(site, origin):
+    items = ItemFactory.create_batch(3, origin=origin)
+    elsewhere = ItemFactory()
+    removal_request = approved_request(items[0], scope="origin")
+
+    assert run(removal_request) == "completed"
+
+    assert [status_of(i) for i in items] == ["hidden"] * 3
+    assert status_of(elsewhere) == "published"
+    (rule,) = BlockRule.objects.filter(request=removal_request)
+    assert (rule.kind, rule.domain) == ("origin", origin.domain)
+    origin.refresh_from_db()
+    assert origin.is_blocked and origin.blocked_by_request == removal_request
+    assert AuditEvent.objects.filter(request=removal_request, action="origin.blocked").count() == 1
+    text = confirmations(removal_request).get().text_body
+    assert "harbour-gazette.example is blocked" in text and "3 items" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_future_nothing_is_blocked(site, origin):
+    target = ItemFactory(origin=origin)
+    removal_request = approved_request(target, scope="origin", future=False)
+    assert run(removal_request) == "completed"
+    assert status_of(target) == "hidden"
+    assert not BlockRule.objects.exists()
+    origin.refresh_from_db()
+    assert not origin.is_blocked
+    assert "You did not ask us to keep" in confirmations(removal_request).get().text_body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_no_longer_approved_is_left_alone(site, origin):
+    target = ItemFactory(origin=origin)
+    removal_request = approved_request(target)
+    RemovalRequest.objects.filter(pk=removal_request.pk).update(status=Status.WITHDRAWN)
+    assert run(removal_request) == Status.WITHDRAWN
+    assert status_of(target) == "published"
+    assert processing.request_process(removal_request_id=999_999) == "missing"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_self_check_flags_the_request_and_confirms_nothing(settings, origin, httpserver):
+    # A site that still shows the page (a stale cache in front of it, say).
+    settings.SELF_CHECK_BASE_URL = httpserver.url_for("").rstrip("/")
+    target = ItemFactory(origin=origin)
+    httpserver.expect_request(f"/items/{target.slug}/").respond_with_data("still here", status=200)
+    httpserver.expect_request("/feed/").respond_with_data(
+        f"<rss><channel><item><link>http://x/items/{target.slug}/</link></item></channel></rss>"
+    )
+    httpserver.expect_request("/sitemap.xml").respond_with_data(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
+    )
+    removal_request = approved_request(target)
+
+    assert run(removal_request) == "flagged"
+
+    removal_request.refresh_from_db()
+    assert removal_request.status == Status.PROCESSING
+    assert "Self-check failed" in removal_request.attention_needed
+    assert status_of(target) == "hidden"  # the takedown itself stands
+    assert not confirmations(removal_request).exists()
+    check = AuditEvent.objects.get(request=removal_request, action="request.self_check")
+    assert check.after["passed"] is False
+    assert check.after["failures"] == [
+        f"/items/{target.slug}/ answered 200, not 451",
+        f"/items/{target.slug}/ is listed in /feed/",
+    ]
+    assert AuditEvent.objects.filter(request=removal_request, action="request.flagged").exists()
+    # Every request header asked caches for a fresh answer.
+    assert all(r.headers.get("Cache-Control") == "no-cache" for r, _ in httpserver.log)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_site_fails_the_check(settings, origin):
+    settings.SELF_CHECK_BASE_URL = "http://127.0.0.1:1"  # nothing listens there
+    removal_request = approved_request(ItemFactory(origin=origin))
+    assert run(removal_request) == "flagged"
+    failures = AuditEvent.objects.get(action="request.self_check").after["failures"]
+    assert failures and all("ConnectionError" in failure for failure in failures)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_check_that_passes_completes_with_one_mail(site, settings, origin):
+    target = ItemFactory(origin=origin)
+    removal_request = approved_request(target)
+    settings.SELF_CHECK_BASE_URL = "http://127.0.0.1:1"
+    assert run(removal_request) == "flagged"
+    assert run(removal_request) == "flagged"
+
+    # Later the site is reachable: the stuck sweep queues the request, the job completes.
+    settings.SELF_CHECK_BASE_URL = site.url
+    later = timezone.now() + timedelta(minutes=settings.TAKEDOWN_STUCK_MINUTES + 1)
+    assert processing.requests_requeue_stuck(now=later) == [removal_request.pk]
+    assert run(removal_request) == "completed"
+    removal_request.refresh_from_db()
+    assert removal_request.status == Status.COMPLETED and removal_request.attention_needed == ""
+    assert confirmations(removal_request).count() == 1
+    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_stuck_sweep_claims_each_stuck_request_once(settings):
+    settings.TAKEDOWN_STUCK_MINUTES = 10
+    now = timezone.now()
+    old = now - timedelta(minutes=30)
+    stuck = RemovalRequestFactory(status=Status.PROCESSING, processing_started_at=old)
+    lost = RemovalRequestFactory(status=Status.APPROVED, decided_at=old)
+    RemovalRequestFactory(status=Status.PROCESSING, processing_started_at=now)  # running
+    RemovalRequestFactory(status=Status.APPROVED, decided_at=now)  # just queued
+    RemovalRequestFactory(status=Status.COMPLETED, processing_started_at=old)
+
+    assert sorted(processing.requests_requeue_stuck(now=now)) == sorted([stuck.pk, lost.pk])
+    # An overlapping sweep, or the next one within the period, claims nothing again.
+    assert processing.requests_requeue_stuck(now=now) == []
+    assert processing.requests_requeue_stuck(now=now + timedelta(minutes=5)) == []
+    # A period later, the two claimed are due again, and so are the two that were fresh.
+    assert len(processing.requests_requeue_stuck(now=now + timedelta(minutes=11))) == 4
+
+
+@pytest.mark.django_db
+def test_when_retries_run_out_the_request_is_flagged_for_staff():
+    removal_request = RemovalRequestFactory(status=Status.PROCESSING)
+    done = RemovalRequestFactory(status=Status.COMPLETED)
+    error = "OperationalError: could not connect to server"
+    # What Celery calls once the last retry has failed.
+    for pk in (removal_request.pk, done.pk):
+        process_takedown.on_failure(OSError(error), "task-id", (pk,), {}, None)
+    removal_request.refresh_from_db()
+    assert removal_request.status == Status.PROCESSING
+    assert "failed after its retries" in removal_request.attention_needed
+    assert error in removal_request.attention_needed
+    event = AuditEvent.objects.get(request=removal_request, action="request.flagged")
+    assert event.actor_name == "process_takedown"
+    done.refresh_from_db()
+    assert done.attention_needed == ""  # nothing to flag on a finished request
+
+
+def test_the_job_is_configured_to_retry_and_to_be_acknowledged_late():
+    from django.db import DatabaseError
+    from kombu.exceptions import OperationalError
+
+    assert process_takedown.acks_late is True
+    assert {DatabaseError, OperationalError} <= set(process_takedown.autoretry_for)
+    assert process_takedown.retry_backoff and process_takedown.max_retries >= 3
+    # Its own queue: a backlog of ingests (queue "ingest", another worker) cannot delay it.
+    for task in (process_takedown, requeue_stuck_takedowns):
+        assert celery_app.amqp.router.route({}, task.name)["queue"].name == "takedowns"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_runs_complete_once_with_one_mail(site, origin):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises every write transaction anyway")
+    items = ItemFactory.create_batch(5, origin=origin)
+    removal_request = approved_request(*items, scope="items")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def job():
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(run(removal_request))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(outcomes) == 2 and "completed" in outcomes
+    assert set(outcomes) <= {"completed", "completed by another run", Status.COMPLETED}
+    assert confirmations(removal_request).count() == 1
+    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 5
+    assert AuditEvent.objects.filter(request=removal_request, action="rule.created").count() == 5
+    assert BlockRule.objects.filter(request=removal_request).count() == 5
+    assert (
+        AuditEvent.objects.filter(request=removal_request, action="request.completed").count() == 1
+    )
+
+
+# --- the self-check itself -----------------------------------------------------------------
+
+
+def test_sample_spreads_evenly_and_keeps_small_lists_whole():
+    paths = [f"/items/{n}/" for n in range(10)]
+    assert selfcheck._sample(paths, 20) == paths
+    sample = selfcheck._sample(paths, 3)
+    assert len(set(sample)) == 3 and sample[0] == paths[0] and sample[-1] == paths[-1]
+    assert sample[1] in ("/items/4/", "/items/5/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_takedown_checks_a_sample_of_pages_but_lists_every_item(site, settings, origin):
+    settings.SELF_CHECK_MAX_PAGES = 4
+    items = ItemFactory.create_batch(9, origin=origin)
+    removal_request = approved_request(items[0], scope="origin")
+    assert run(removal_request) == "completed"
+    check = AuditEvent.objects.get(action="request.self_check").after
+    assert (check["checked"], check["items"], check["passed"]) == (4, 9, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_sitemap_page_is_read(settings, httpserver, monkeypatch):
+    monkeypatch.setattr(selfcheck, "SITEMAP_PAGE_SIZE", 2)
+    settings.SELF_CHECK_BASE_URL = httpserver.url_for("").rstrip("/")
+    ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+    def sitemap(*slugs):
+        urls = "".join(f"<url><loc>http://x/items/{s}/</loc></url>" for s in slugs)
+        return f'<urlset xmlns="{ns}">{urls}</urlset>'
+
+    httpserver.expect_request("/items/gone/").respond_with_data("", status=451)
+    httpserver.expect_request("/feed/").respond_with_data("<rss><channel/></rss>")
+    httpserver.expect_request("/sitemap.xml", query_string="").respond_with_data(sitemap("a", "b"))
+    httpserver.expect_request("/sitemap.xml", query_string="p=2").respond_with_data(
+        sitemap("c", "gone")
+    )
+    httpserver.expect_request("/sitemap.xml", query_string="p=3").respond_with_data(sitemap())
+    check = selfcheck.run_self_check(["/items/gone/"])
+    assert check.failures == ["/items/gone/ is listed in /sitemap.xml"]
+    ElementTree.fromstring(sitemap("x"))  # the fixture itself is well-formed
