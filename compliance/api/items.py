@@ -49,23 +49,7 @@ SLUG_PATTERN = r"[-a-zA-Z0-9_]+"
 
 
 class ItemOutputSerializer(serializers.Serializer):
-    """An item with its attribution. The fields marked "staff only" are present only in
-    answers to staff."""
-
-    STAFF_FIELDS = (
-        "status",
-        "status_reason",
-        "status_changed_at",
-        "status_request",
-        "status_rule",
-        "feed",
-        "guid",
-        "ingested_at",
-        "rights_statement",
-        "rights_licence_url",
-        "licence_note_sha256",
-        "disclaimer_sha256",
-    )
+    """An item with its attribution, as anyone may read it."""
 
     id = serializers.IntegerField()
     slug = serializers.CharField()
@@ -84,6 +68,11 @@ class ItemOutputSerializer(serializers.Serializer):
     licence = LicenceSerializer(source="licence_basis", allow_null=True)
     licence_note = serializers.CharField(help_text="Exactly as shown, frozen at publication.")
     disclaimer = serializers.CharField(help_text="Exactly as shown, frozen at publication.")
+
+
+class ItemStaffOutputSerializer(ItemOutputSerializer):
+    """An item as staff read it: with its status, the reason for it and its evidence. The
+    fields marked "staff only" are absent from answers to anyone else."""
 
     status = serializers.ChoiceField(
         choices=Item.Status.choices, required=False, help_text="Staff only."
@@ -113,13 +102,6 @@ class ItemOutputSerializer(serializers.Serializer):
     rights_licence_url = serializers.CharField(required=False, help_text="Staff only.")
     licence_note_sha256 = serializers.CharField(required=False, help_text="Staff only.")
     disclaimer_sha256 = serializers.CharField(required=False, help_text="Staff only.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is None or not is_staff(request.user):
-            for name in self.STAFF_FIELDS:
-                self.fields.pop(name)
 
 
 class UnavailableSerializer(serializers.Serializer):
@@ -190,7 +172,7 @@ class ItemActionOutputSerializer(serializers.Serializer):
         help_text="1 if the item changed status, 0 if it already was as asked (the call is "
         "safe to repeat)."
     )
-    item = ItemOutputSerializer()
+    item = ItemStaffOutputSerializer()
 
 
 class ItemFilter(django_filters.FilterSet):
@@ -222,12 +204,12 @@ class ItemFilter(django_filters.FilterSet):
     list=extend_schema(
         summary="List items",
         description="Published items, newest first. Staff see hidden and withheld items too.",
-        responses={200: ItemOutputSerializer(many=True), **READ_ERRORS},
+        responses={200: ItemStaffOutputSerializer(many=True), **READ_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One item, by slug",
         responses={
-            200: ItemOutputSerializer,
+            200: ItemStaffOutputSerializer,
             451: OpenApiResponse(
                 UnavailableSerializer,
                 description="Hidden or withheld (answered to callers who are not staff), "
@@ -250,7 +232,6 @@ class ItemFilter(django_filters.FilterSet):
 class ItemViewSet(GenericViewSet):
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
-    serializer_class = ItemOutputSerializer
     filterset_class = ItemFilter
     search_fields = ["title", "author", "origin__name", "origin__domain"]
     ordering_fields = ["republished_at", "published_at", "status_changed_at", "title", "id"]
@@ -259,6 +240,11 @@ class ItemViewSet(GenericViewSet):
         if self.action in ("list", "retrieve"):
             return [AllowAny()]
         return [IsOfficer()]
+
+    def get_serializer_class(self):
+        if is_staff(self.request.user):
+            return ItemStaffOutputSerializer
+        return ItemOutputSerializer
 
     def get_queryset(self):
         items = Item.objects.select_related("origin", "licence_basis")
@@ -293,10 +279,7 @@ class ItemViewSet(GenericViewSet):
                 removal_request=data.validated_data.get("removal_request"),
             )
         item = item_for_page(slug=item.slug)
-        output = ItemActionOutputSerializer(
-            {"changed": changed, "item": item}, context=self.get_serializer_context()
-        )
-        return Response(output.data)
+        return Response(ItemActionOutputSerializer({"changed": changed, "item": item}).data)
 
     def _item(self, slug) -> Item:
         item = Item.objects.filter(slug=slug).only("pk", "slug").first()

@@ -82,7 +82,8 @@ class RemovalRequestInputSerializer(serializers.Serializer):
     )
     role = StrictChoiceField(choices=Role.choices)
     urls = serializers.ListField(
-        child=StrictCharField(max_length=intake.MAX_URL_LENGTH),
+        # Blank entries are skipped, as the form skips blank lines.
+        child=StrictCharField(max_length=intake.MAX_URL_LENGTH, allow_blank=True),
         min_length=1,
         max_length=intake.MAX_URLS,
         help_text="The http(s) addresses of the pages concerned: ours or the originals.",
