@@ -443,31 +443,32 @@ def _ends_with_dot(domain: str, suffix: str) -> str:
 
 
 def published_blocked_items() -> list[dict]:
-    """Published items that an active block rule matches: by normalised URL, by text
-    fingerprint, by author at the origin, or by origin (its subdomains included). Each
-    is a promise broken. One query: four rule-driven, indexed lookups, UNION ALL."""
+    """Published items that an active block rule matches, as ingest matches them
+    (compliance.takedowns.rules): a URL rule by normalised URL or by text fingerprint, an
+    author rule by (domain, author), an origin rule by domain, its subdomains included.
+    Each is a promise broken. One query: four rule-driven, indexed lookups, UNION ALL."""
     active = "r.is_active = %s"
     sql = f"""
         SELECT m.matched_by, i.id, i.slug, i.title, i.original_url, o.domain
         FROM (
             SELECT 'url' AS matched_by, i.id AS item_id FROM {RULE} r
                 {_rule_lookup("i.url_key = r.url_key")}
-                WHERE {active} AND r.url_key <> ''
+                WHERE {active} AND r.kind = 'url' AND r.url_key <> ''
             UNION ALL
             SELECT 'text', i.id FROM {RULE} r
                 {_rule_lookup("i.text_fingerprint = r.text_fingerprint")}
-                WHERE {active} AND r.text_fingerprint <> ''
+                WHERE {active} AND r.kind = 'url' AND r.text_fingerprint <> ''
             UNION ALL
             SELECT 'author', i.id FROM {RULE} r
-                {_rule_lookup("i.origin_id = r.origin_id AND i.author_key = r.author_key")}
+                JOIN {ORIGIN} ao ON ao.domain = r.domain
+                {_rule_lookup("i.origin_id = ao.id AND i.author_key = r.author_key")}
                 WHERE {active} AND r.kind = 'author' AND r.author_key <> ''
             UNION ALL
             SELECT 'origin', i.id FROM {ITEM} i
                 WHERE i.status = 'published' AND i.origin_id IN (
                     SELECT bo.id FROM {ORIGIN} bo JOIN {RULE} r
-                      ON r.kind = 'origin' AND {active} AND (
-                         bo.id = r.origin_id OR bo.domain = r.domain
-                         OR {_ends_with_dot("bo.domain", "r.domain")})
+                      ON r.kind = 'origin' AND {active}
+                      AND (bo.domain = r.domain OR {_ends_with_dot("bo.domain", "r.domain")})
                 )
         ) m
         JOIN {ITEM} i ON i.id = m.item_id
