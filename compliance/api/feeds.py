@@ -20,6 +20,7 @@ from compliance.items.tasks import ingest_feed
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, Conflict, domain_errors
 from .filters import IdFilter
 from .permissions import IsOfficer, IsStaff
+from .serializers import StrictBooleanField, StrictCharField, StrictIntegerField
 
 MAX_POLL_MINUTES = 7 * 24 * 60
 
@@ -45,7 +46,7 @@ class FeedInputSerializer(serializers.Serializer):
     http(s) only (a file path would let the server read its own files)."""
 
     origin = serializers.PrimaryKeyRelatedField(queryset=Origin.objects.all())
-    url = serializers.CharField(
+    url = StrictCharField(
         max_length=Feed._meta.get_field("url").max_length,
         validators=[
             URLValidator(
@@ -53,11 +54,11 @@ class FeedInputSerializer(serializers.Serializer):
             )
         ],
     )
-    title = serializers.CharField(
+    title = StrictCharField(
         max_length=Feed._meta.get_field("title").max_length, allow_blank=True, default=""
     )
-    is_active = serializers.BooleanField(default=True)
-    poll_interval_minutes = serializers.IntegerField(
+    is_active = StrictBooleanField(default=True)
+    poll_interval_minutes = StrictIntegerField(
         min_value=1, max_value=MAX_POLL_MINUTES, default=settings.FEED_DEFAULT_POLL_MINUTES
     )
 

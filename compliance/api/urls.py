@@ -6,9 +6,11 @@
                   (drf-spectacular-sidecar): no CDN, works offline
 """
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from .audit_events import AuditEventViewSet
 from .block_rules import BlockRuleViewSet
@@ -20,7 +22,20 @@ from .reports import ReportViewSet
 
 app_name = "api"
 
+
+class Index(APIRootView):
+    """The resources of the courtesy API. Documentation: /api/docs/; schema: /api/schema/."""
+
+    permission_classes = [AllowAny]  # a list of links: anyone may see where things are
+
+
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/: a JSON 404 like the API's own."""
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
 router = DefaultRouter()
+router.APIRootView = Index
 router.include_format_suffixes = False  # one URL per resource: ?format= or Accept choose
 router.register("items", ItemViewSet, basename="item")
 router.register("origins", OriginViewSet, basename="origin")
@@ -34,4 +49,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Only paths with their trailing slash: without it, APPEND_SLASH redirects first.
+    re_path(r"^.*/$", not_found),
 ]
