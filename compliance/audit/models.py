@@ -41,7 +41,7 @@ class AuditEvent(models.Model):
     # A snapshot of who acted ("alice", "requester jane@example.com", "process_takedown"),
     # readable even after the user is gone.
     actor_name = models.CharField(max_length=200)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=300)

@@ -14,6 +14,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='auditevent',
+            name='action',
+            field=models.CharField(max_length=64),
+        ),
         migrations.AddIndex(
             model_name='auditevent',
             index=models.Index(fields=['action', 'at'], name='audit_audit_action_d1703a_idx'),
