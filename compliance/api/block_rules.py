@@ -9,7 +9,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from compliance.takedowns.models import BlockRule
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS
-from .filters import IdFilter
+from .filters import BooleanFilter, IdFilter
 
 
 class BlockRuleOutputSerializer(serializers.Serializer):
@@ -32,7 +32,7 @@ class BlockRuleOutputSerializer(serializers.Serializer):
 
 class BlockRuleFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=BlockRule.Kind.choices)
-    is_active = django_filters.BooleanFilter()
+    is_active = BooleanFilter()
     origin = IdFilter(field_name="origin_id", help_text="The origin's id.")
     request = django_filters.CharFilter(
         field_name="request__reference", max_length=20, help_text="A request's reference."

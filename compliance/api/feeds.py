@@ -18,7 +18,7 @@ from compliance.items.services import feed_create, feed_delete, feed_update
 from compliance.items.tasks import ingest_feed
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, Conflict, domain_errors
-from .filters import IdFilter
+from .filters import BooleanFilter, IdFilter
 from .permissions import IsOfficer, IsStaff
 from .serializers import StrictBooleanField, StrictCharField, StrictIntegerField
 
@@ -78,7 +78,7 @@ class FetchQueuedSerializer(serializers.Serializer):
 
 class FeedFilter(django_filters.FilterSet):
     origin = IdFilter(field_name="origin_id", help_text="The origin's id.")
-    is_active = django_filters.BooleanFilter()
+    is_active = BooleanFilter()
     last_outcome = django_filters.ChoiceFilter(choices=Feed.Outcome.choices)
 
     class Meta:

@@ -3,6 +3,8 @@ of ignoring it (ordering) or passing it to the database (search)."""
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
@@ -16,7 +18,7 @@ class SearchFilter(filters.SearchFilter):
     them in a query) and no essays."""
 
     def get_search_terms(self, request):
-        value = request.query_params.get(self.search_param, "")
+        value = request.query_params.get(self.search_param) or ""
         if "\x00" in value:
             raise ValidationError({self.search_param: ["Null characters are not allowed."]})
         if len(value) > MAX_SEARCH_LENGTH:
@@ -64,7 +66,26 @@ class IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     """A primary key: a whole number a database can hold (not NumberFilter's Decimal)."""
 
     field_class = IdField
+
+
+class BooleanField(forms.TypedChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.update(
+            choices=[("true", "true"), ("false", "false")],
+            coerce=lambda value: value == "true",
+            empty_value=None,
+        )
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(django_filters.BooleanFilter):
+    """`true` or `false`; anything else is a 400 (django-filter's own boolean filter reads
+    an unknown value as "no filter", which hides a caller's mistake)."""
+
+    field_class = BooleanField

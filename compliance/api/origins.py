@@ -14,6 +14,7 @@ from compliance.items.models import Origin
 from compliance.takedowns.services import origin_block, origin_unblock
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, domain_errors
+from .filters import BooleanFilter
 from .permissions import IsOfficer, IsStaff
 from .serializers import LicenceSerializer, ReasonInputSerializer, RequestReferenceField
 
@@ -55,7 +56,7 @@ class OriginActionOutputSerializer(serializers.Serializer):
 
 class OriginFilter(django_filters.FilterSet):
     domain = django_filters.CharFilter(method="filter_domain", max_length=253)
-    blocked = django_filters.BooleanFilter(
+    blocked = BooleanFilter(
         field_name="blocked_at", lookup_expr="isnull", exclude=True, help_text="Blocked or not."
     )
 

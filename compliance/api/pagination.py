@@ -13,12 +13,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def paginate_queryset(self, queryset, request, view=None):
+        # An empty value means "not given", as for the filters.
         for name in (self.page_query_param, self.page_size_query_param):
             value = request.query_params.get(name)
-            if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
+            if value and not (value.isascii() and value.isdigit() and int(value) > 0):
                 raise ValidationError({name: ["Give a whole number from 1."]})
         size = request.query_params.get(self.page_size_query_param)
-        if size is not None and int(size) > self.max_page_size:
+        if size and int(size) > self.max_page_size:
             raise ValidationError({self.page_size_query_param: [f"At most {self.max_page_size}."]})
         try:
             return super().paginate_queryset(queryset, request, view)

@@ -46,7 +46,7 @@ from .exceptions import (
     domain_errors,
     error,
 )
-from .filters import IdFilter
+from .filters import BooleanFilter, IdFilter
 from .permissions import IsOfficer, IsStaff, MayWithdraw
 from .serializers import (
     REFERENCE,
@@ -200,8 +200,8 @@ class RemovalRequestFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=Scope.choices)
     ground = django_filters.ChoiceFilter(choices=Ground.choices)
     origin = IdFilter(field_name="origin_id", help_text="The origin's id.")
-    open = django_filters.BooleanFilter(method="filter_open", help_text="Open or closed.")
-    overdue = django_filters.BooleanFilter(
+    open = BooleanFilter(method="filter_open", help_text="Open or closed.")
+    overdue = BooleanFilter(
         method="filter_overdue", help_text="Open and past its deadline, or not."
     )
     received = django_filters.DateFromToRangeFilter(

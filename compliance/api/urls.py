@@ -8,6 +8,7 @@
 
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
@@ -29,6 +30,7 @@ class Index(APIRootView):
     permission_classes = [AllowAny]  # a list of links: anyone may see where things are
 
 
+@csrf_exempt  # answers the same to every method; the CSRF page would be HTML
 def not_found(request, *args, **kwargs):
     """Any other address under /api/: a JSON 404 like the API's own."""
     return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
@@ -50,5 +52,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Only paths with their trailing slash: without it, APPEND_SLASH redirects first.
-    re_path(r"^.*/$", not_found),
+    re_path(r"^[\s\S]*/$", not_found),
 ]
