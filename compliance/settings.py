@@ -354,7 +354,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "courtesy API",
-    "DESCRIPTION": "Republished items, origins, feeds, removal requests and their outcomes.",
+    "DESCRIPTION": (
+        "Republished items, origins, feeds, removal requests and their outcomes.\n\n"
+        "**Who may do what.** Anyone may read published items and submit a removal request. "
+        "Staff read everything; compliance officers (the “Compliance officers” group) also "
+        "hide and restore items, block origins, manage feeds and approve or reject requests.\n\n"
+        "**Authentication.** Send `Authorization: Token <key>`. Staff get a key from an "
+        "administrator (`manage.py drf_create_token <username>`, or Auth Token › Tokens in "
+        "the admin). Signed in to the admin, the browsable pages use the session instead.\n\n"
+        "**Errors** are JSON: `{\"detail\": …, \"code\": …}`; invalid input is a 400 with "
+        "the messages under each field's name. 401: no or bad credentials; 403: not allowed; "
+        "409: the request's current status does not allow this; 429: too many removal "
+        "requests from one address (see Retry-After)."
+    ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,

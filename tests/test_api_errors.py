@@ -1,7 +1,10 @@
 """Bad input and bad credentials: a clear JSON answer (400, 401, 403, 404, 413, 415),
 never a server error, nothing stored."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -165,3 +168,14 @@ def test_submitting_twice_the_same_body_is_two_requests():
     assert client.post(SUBMIT, submission(), format="json").status_code == 201
     assert client.post(SUBMIT, submission(), format="json").status_code == 201
     assert RemovalRequest.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_staff_get_a_token_with_the_documented_command():
+    UserFactory(username="editor", password=None)
+    out = StringIO()
+    call_command("drf_create_token", "editor", stdout=out)
+    key = out.getvalue().split()[2]  # "Generated token <key> for user editor"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get(f"{API}/removal-requests/").status_code == 200
