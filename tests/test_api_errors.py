@@ -179,3 +179,35 @@ def test_staff_get_a_token_with_the_documented_command():
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get(f"{API}/removal-requests/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["anonymous", "officer"])
+def test_the_browsable_pages_render_for_every_resource(client, role):
+    world = make_world()
+    if role == "officer":
+        client.force_login(UserFactory(username="reader", officer=True, password=None))
+    paths = [
+        "/",
+        "/items/",
+        f"/items/{world.item.slug}/",
+        f"/items/{world.hidden.slug}/",
+        "/origins/",
+        f"/origins/{world.origin.pk}/",
+        "/feeds/",
+        f"/feeds/{world.feed.pk}/",
+        "/removal-requests/",
+        f"/removal-requests/{world.request.reference}/",
+        "/block-rules/",
+        f"/block-rules/{world.rule.pk}/",
+        "/reports/",
+        f"/reports/{world.report.pk}/",
+        "/audit-events/",
+        f"/audit-events/{world.event.pk}/",
+    ]
+    for path in paths:
+        response = client.get(API + path, HTTP_ACCEPT="text/html")
+        assert response.status_code in (200, 401, 451), (path, response.status_code)
+        assert response["Content-Type"].startswith("text/html"), path
+        if role == "officer":
+            assert response.status_code == 200, path
