@@ -71,6 +71,10 @@ class CeleryProcess:
                 ",".join(queues),
                 "--concurrency",
                 "1",
+                # A fresh child per task: the test database is flushed between tests, and
+                # a long-lived child would keep ContentType ids (audit events) from before.
+                "--max-tasks-per-child",
+                "1",
                 "--hostname",
                 f"test-{uuid.uuid4().hex[:8]}@%h",
                 "--without-gossip",
