@@ -19,9 +19,12 @@ from django.utils.html import format_html, format_html_join
 
 from compliance.audit.models import AuditEvent
 from compliance.audit.services import Actor, audit_record
+from compliance.core.admin_actions import form_action
 from compliance.core.normalise import normalise_domain
+from compliance.takedowns.services import origin_block, origin_unblock, user_may_decide
 
 from .models import Feed, Item, LicenceBasis, Origin
+from .services import items_hide, items_restore
 
 
 def _plain(value):
@@ -154,6 +157,43 @@ class OriginAdmin(AuditedAdmin):
     )
     search_fields = ("name", "domain", "home_page", "contact_emails")
     list_select_related = ("licence_basis",)
+    actions = ("block_origins", "unblock_origins")
+
+    def has_decide_permission(self, request):
+        return user_may_decide(request.user)
+
+    @admin.action(description="Block: withhold everything new from them…", permissions=["decide"])
+    def block_origins(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="block_origins",
+            title="Block origins",
+            intro="Ingest will withhold every new item from these origins (their subdomains "
+            "included). Items already published stay so: hide them from the items list.",
+            submit_label="Block",
+            apply=lambda origin, data: origin_block(
+                origin=origin, actor=Actor.staff(request.user), reason=data["reason"]
+            ),
+        )
+
+    @admin.action(description="Unblock: publish their new items again…", permissions=["decide"])
+    def unblock_origins(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="unblock_origins",
+            title="Unblock origins",
+            intro="Ingest will publish these origins' new items again (block rules still "
+            "apply). Items withheld meanwhile stay withheld until restored.",
+            submit_label="Unblock",
+            apply=lambda origin, data: origin_unblock(
+                origin=origin, actor=Actor.staff(request.user), reason=data["reason"]
+            ),
+        )
+
     # Blocking an origin is a takedown decision, made by its service, never typed in here.
     readonly_fields = ("blocked_at", "blocked_by_request", "created_at")
     fieldsets = (
@@ -298,6 +338,46 @@ class ItemAdmin(admin.ModelAdmin):
     date_hierarchy = "republished_at"
     fieldsets = ITEM_FIELDSETS
     readonly_fields = [name for _, options in ITEM_FIELDSETS for name in options["fields"]]
+    actions = ("hide_items", "restore_items")
+
+    def has_decide_permission(self, request):
+        """Hiding and restoring are decisions: compliance officers only."""
+        return user_may_decide(request.user)
+
+    @admin.action(description="Hide (take down) the selected items…", permissions=["decide"])
+    def hide_items(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="hide_items",
+            title="Hide items",
+            intro="These items will answer 451 and leave the home page, the feed and the "
+            "sitemap at once. Only published ones change.",
+            submit_label="Hide",
+            each=False,
+            apply=lambda items, data: items_hide(
+                items=items, actor=Actor.staff(request.user), reason=data["reason"]
+            ),
+        )
+
+    @admin.action(description="Restore (publish again) the selected items…", permissions=["decide"])
+    def restore_items(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="restore_items",
+            title="Restore items",
+            intro="Hidden and withheld items among these are published again, with the "
+            "texts readers saw before (never-published ones get theirs now). An item whose "
+            "licence is not in force stays withheld.",
+            submit_label="Restore",
+            each=False,
+            apply=lambda items, data: items_restore(
+                items=items, actor=Actor.staff(request.user), reason=data["reason"]
+            ),
+        )
 
     # Items come from ingest only (which checks the block rules and freezes the disclaimer),
     # and stay as evidence of what was published.

@@ -19,9 +19,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from compliance.audit.services import Actor
+from compliance.core.admin_actions import ReasonForm as ActionReasonForm
+from compliance.core.admin_actions import form_action
 
-from . import services
-from .models import OPEN_STATUSES, BlockRule, ReasonTemplate, RemovalRequest
+from . import reversal, services
+from .models import OPEN_STATUSES, BlockRule, CounterNotice, ReasonTemplate, RemovalRequest
 from .selectors import request_target_items, request_targets, request_thread
 
 COVERED_ITEMS_SHOWN = 50
@@ -146,6 +148,42 @@ class ReasonForm(forms.Form):
     )
 
 
+class CounterNoticeForm(forms.Form):
+    """The elements of a DMCA 512(g)(3) counter-notification, as staff received them."""
+
+    name = forms.CharField(max_length=200)
+    address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    phone = forms.CharField(max_length=50, label="Telephone")
+    email = forms.EmailField()
+    mistake_statement = forms.BooleanField(
+        label="Statement under penalty of perjury",
+        help_text="They state, under penalty of perjury, a good-faith belief that the material "
+        "was removed as a result of mistake or misidentification.",
+    )
+    jurisdiction_consent = forms.BooleanField(
+        label="Consent to jurisdiction",
+        help_text="They consent to the jurisdiction of the competent court and will accept "
+        "service of process from the person who asked for the removal.",
+    )
+    signature = forms.CharField(max_length=200, help_text="Their full name, as signed.")
+    explanation = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Why they dispute the removal, in their words.",
+    )
+    received_at = forms.DateTimeField(
+        required=False, help_text="When it reached us (empty: now). Format: 2026-12-07 15:30."
+    )
+
+
+class LegalActionForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        label="Legal action filed",
+        help_text="Court, case number, date, and how the requester told us.",
+    )
+
+
 # --- the queue -----------------------------------------------------------------------------
 
 
@@ -177,7 +215,15 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
     list_select_related = ("origin", "assignee")
     search_fields = ("reference", "requester_email", "requester_name", "organisation")
     ordering = ("due_at", "id")
-    actions = ("assign_to_me", "approve", "reject", "mark_withdrawn")
+    actions = (
+        "assign_to_me",
+        "approve",
+        "reject",
+        "mark_withdrawn",
+        "record_counter_notice",
+        "cancel_restoration",
+        "restore_now",
+    )
     fieldsets = (
         (
             None,
@@ -226,6 +272,7 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
                 )
             },
         ),
+        ("Counter-notices", {"fields": ("counter_notices",)}),
         ("Staff", {"fields": ("staff_notes", "public_explanation")}),
         ("Messages", {"fields": ("message_thread",)}),
         ("History", {"fields": ("audit_history",)}),
@@ -252,6 +299,7 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
         "attention_needed",
         "targets_table",
         "covered_items",
+        "counter_notices",
         "message_thread",
         "audit_history",
     )
@@ -368,6 +416,34 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
             obj.get_scope_display(),
             more,
             shown,
+        )
+
+    @admin.display(description="counter-notices")
+    def counter_notices(self, obj):
+        notices = list(obj.counter_notices.order_by("received_at", "id"))
+        if not notices:
+            return "None."
+
+        def state(notice):
+            if notice.restored_at:
+                return f"content restored {timezone.localtime(notice.restored_at):%Y-%m-%d %H:%M}"
+            if notice.cancelled_at:
+                return f"restoration cancelled: legal action filed ({notice.legal_action_note})"
+            return f"restoration due {timezone.localtime(notice.restore_at):%Y-%m-%d %H:%M}"
+
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong> ({}) — received {}, forwarded {} — {}</p>",
+            (
+                (
+                    n.name,
+                    n.email,
+                    timezone.localtime(n.received_at).strftime("%Y-%m-%d"),
+                    timezone.localtime(n.forwarded_at).strftime("%Y-%m-%d %H:%M"),
+                    state(n),
+                )
+                for n in notices
+            ),
         )
 
     @admin.display(description="thread")
@@ -503,6 +579,72 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/takedowns/removalrequest/reject.html", context)
 
+    # --- reversal: counter-notices and restoring ---------------------------------------------
+
+    @admin.action(description="Record a counter-notice…", permissions=["decide"])
+    def record_counter_notice(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="record_counter_notice",
+            title="Record a counter-notice",
+            intro="The counter-notice is mailed to the requester at once, and the content is "
+            f"restored {reversal.COUNTER_NOTICE_BUSINESS_DAYS} business days later unless you "
+            "record first that they filed legal action.",
+            submit_label="Record and forward to the requester",
+            form_class=CounterNoticeForm,
+            refused=(services.TransitionError, PermissionDenied, ValueError),
+            apply=lambda removal_request, data: reversal.counter_notice_record(
+                removal_request=removal_request, user=request.user, **data
+            ),
+        )
+
+    @admin.action(description="Cancel the restoration: legal action filed…", permissions=["decide"])
+    def cancel_restoration(self, request, queryset):
+        def cancel(removal_request, data):
+            notice = removal_request.counter_notices.pending().first()
+            if notice is None:
+                raise ValueError("no counter-notice is waiting for its restoration")
+            reversal.counter_notice_cancel(
+                counter_notice=notice, user=request.user, note=data["note"]
+            )
+
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="cancel_restoration",
+            title="Cancel the restoration",
+            intro="The requester has told us they filed an action seeking a court order: the "
+            "content stays down.",
+            submit_label="Cancel the restoration",
+            form_class=LegalActionForm,
+            refused=(services.TransitionError, PermissionDenied, ValueError),
+            apply=cancel,
+        )
+
+    @admin.action(description="Restore now (reverse the takedown)…", permissions=["decide"])
+    def restore_now(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="restore_now",
+            title="Restore now",
+            intro="The items these requests took down are published again, their block rules "
+            "stop, an origin they blocked is unblocked, and each requester is told, with "
+            "the reason below.",
+            submit_label="Restore and tell the requester",
+            form_class=ActionReasonForm,
+            refused=(services.TransitionError, ValueError),
+            apply=lambda removal_request, data: reversal.request_restore(
+                removal_request=removal_request,
+                actor=Actor.staff(request.user),
+                reason=data["reason"],
+            ),
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         extra_context = {
@@ -526,6 +668,12 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
             offered.append(("reject", "Reject with a reason…"))
         if may_change and services.can_transition(obj.status, RemovalRequest.Status.WITHDRAWN):
             offered.append(("mark_withdrawn", "Mark withdrawn"))
+        if may_decide and obj.status == RemovalRequest.Status.COMPLETED:
+            if obj.counter_notices.pending().exists():
+                offered.append(("cancel_restoration", "Legal action filed: cancel restoration…"))
+            else:
+                offered.append(("record_counter_notice", "Record a counter-notice…"))
+            offered.append(("restore_now", "Restore now…"))
         return offered
 
     def response_action(self, request, queryset):
@@ -562,6 +710,28 @@ class ReasonTemplateAdmin(StaffMayRead, admin.ModelAdmin):
     list_display = ("title", "is_active")
     list_filter = ("is_active",)
     search_fields = ("title", "text")
+
+
+@admin.register(CounterNotice)
+class CounterNoticeAdmin(StaffMayRead, admin.ModelAdmin):
+    """Read-only: counter-notices are recorded, and cancelled, from their request's page."""
+
+    list_display = ("__str__", "received_at", "restore_at", "restored_at", "cancelled_at")
+    list_filter = (
+        ("restored_at", admin.EmptyFieldListFilter),
+        ("cancelled_at", admin.EmptyFieldListFilter),
+    )
+    list_select_related = ("request",)
+    search_fields = ("name", "email", "request__reference")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(BlockRule)
