@@ -7,64 +7,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('items', '0002_initial'),
-        ('takedowns', '0004_default_reason_templates'),
+        ("items", "0002_initial"),
+        ("takedowns", "0004_default_reason_templates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CounterNotice',
+            name="CounterNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('address', models.TextField(help_text='Postal address.')),
-                ('phone', models.CharField(max_length=50)),
-                ('email', models.EmailField(max_length=254)),
-                ('explanation', models.TextField(blank=True, help_text='Why they believe the removal was a mistake, in their words.')),
-                ('mistake_statement', models.BooleanField(default=False, help_text='A good-faith belief, under penalty of perjury, that the material was removed as a result of mistake or misidentification.', verbose_name='statement under penalty of perjury')),
-                ('jurisdiction_consent', models.BooleanField(default=False, help_text='Consent to the jurisdiction of the competent court, and acceptance of service of process from the person who made the removal request.', verbose_name='consent to jurisdiction')),
-                ('signature', models.CharField(help_text='Their full name, as signed.', max_length=200)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('forwarded_at', models.DateTimeField(blank=True, null=True)),
-                ('restore_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('legal_action_filed_at', models.DateTimeField(blank=True, null=True)),
-                ('legal_action_note', models.TextField(blank=True)),
-                ('restored_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("address", models.TextField(help_text="Postal address.")),
+                ("phone", models.CharField(max_length=50)),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "explanation",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why they believe the removal was a mistake, in their words.",
+                    ),
+                ),
+                (
+                    "mistake_statement",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A good-faith belief, under penalty of perjury, that the material was removed as a result of mistake or misidentification.",
+                        verbose_name="statement under penalty of perjury",
+                    ),
+                ),
+                (
+                    "jurisdiction_consent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Consent to the jurisdiction of the competent court, and acceptance of service of process from the person who made the removal request.",
+                        verbose_name="consent to jurisdiction",
+                    ),
+                ),
+                (
+                    "signature",
+                    models.CharField(help_text="Their full name, as signed.", max_length=200),
+                ),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("forwarded_at", models.DateTimeField(blank=True, null=True)),
+                ("restore_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("legal_action_filed_at", models.DateTimeField(blank=True, null=True)),
+                ("legal_action_note", models.TextField(blank=True)),
+                ("restored_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.AddField(
-            model_name='removalrequest',
-            name='processing_started_at',
+            model_name="removalrequest",
+            name="processing_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='blockrule',
-            name='origin',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='block_rules', to='items.origin'),
+            model_name="blockrule",
+            name="origin",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="block_rules",
+                to="items.origin",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='blockrule',
-            constraint=models.UniqueConstraint(condition=models.Q(('request__isnull', False)), fields=('request', 'kind', 'domain', 'url_key', 'text_fingerprint', 'author_key'), name='blockrule_unique_per_request'),
+            model_name="blockrule",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("request__isnull", False)),
+                fields=("request", "kind", "domain", "url_key", "text_fingerprint", "author_key"),
+                name="blockrule_unique_per_request",
+            ),
         ),
         migrations.AddField(
-            model_name='counternotice',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="counternotice",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='counternotice',
-            name='request',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counter_notices', to='takedowns.removalrequest'),
+            model_name="counternotice",
+            name="request",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="counter_notices",
+                to="takedowns.removalrequest",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='counternotice',
-            constraint=models.UniqueConstraint(condition=models.Q(('cancelled_at__isnull', True), ('restored_at__isnull', True)), fields=('request',), name='counternotice_one_pending_per_request'),
+            model_name="counternotice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("cancelled_at__isnull", True), ("restored_at__isnull", True)),
+                fields=("request",),
+                name="counternotice_one_pending_per_request",
+            ),
         ),
     ]
