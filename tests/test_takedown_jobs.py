@@ -389,3 +389,36 @@ def test_every_sitemap_page_is_read(settings, httpserver, monkeypatch):
     check = selfcheck.run_self_check(["/items/gone/"])
     assert check.failures == ["/items/gone/ is listed in /sitemap.xml"]
     ElementTree.fromstring(sitemap("x"))  # the fixture itself is well-formed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_copy_is_not_served_once_the_item_is_hidden(site, client, origin):
+    """No server-side cache holds item pages: browsers and proxies may keep a published
+    page only if they revalidate it on every use, and revalidating a hidden item's page
+    gets the 451, which nobody may store."""
+    target = ItemFactory(origin=origin)
+    page = client.get(f"/items/{target.slug}/")
+    assert page.status_code == 200
+    assert page["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert client.get(f"/items/{target.slug}/", HTTP_IF_NONE_MATCH=page["ETag"]).status_code == 304
+    for listing in ("/feed/", "/sitemap.xml"):
+        assert "must-revalidate" in client.get(listing)["Cache-Control"]
+
+    assert run(approved_request(target)) == "completed"
+
+    revalidated = client.get(f"/items/{target.slug}/", HTTP_IF_NONE_MATCH=page["ETag"])
+    assert revalidated.status_code == 451
+    assert revalidated["Cache-Control"] == "no-store"
+
+
+def test_every_periodic_job_names_a_registered_task(settings):
+    import compliance.takedowns.tasks  # noqa: F401 - registers the tasks
+
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in celery_app.tasks, name
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {
+        "compliance.takedowns.tasks.requeue_stuck_takedowns",
+        "compliance.takedowns.tasks.restore_due_counter_notices",
+        "compliance.takedowns.tasks.withhold_expired_licences",
+    } <= scheduled

@@ -17,7 +17,7 @@ from django.utils import timezone
 from compliance.audit.models import AuditEvent
 from compliance.celery import app as celery_app
 from compliance.items import services as ingest
-from compliance.items.models import Item
+from compliance.items.models import Item, LicenceBasis
 from compliance.messaging.models import Message
 from compliance.takedowns.models import BlockRule, CounterNotice, RemovalRequest
 from compliance.takedowns.services import request_approve
@@ -25,12 +25,14 @@ from compliance.takedowns.tasks import (
     process_takedown,
     requeue_stuck_takedowns,
     restore_due_counter_notices,
+    withhold_expired_licences,
 )
 from tests import workers
 from tests.conftest import worker_site_env
 from tests.factories import (
     FeedFactory,
     ItemFactory,
+    LicenceBasisFactory,
     OriginFactory,
     RemovalRequestFactory,
     RemovalTargetFactory,
@@ -427,3 +429,25 @@ def test_the_beat_job_restores_a_counter_notice_whose_time_is_up(
     assert not rule.is_active
     (mail,) = workers.wait_until(lambda: mails_about(worker_mail, "has been restored"), timeout=60)
     assert mail["To"] == removal_request.requester_email
+
+
+# --- licences ------------------------------------------------------------------------------
+
+
+def test_the_licence_job_withholds_expired_items_on_a_real_worker(client, celery_worker):
+    basis = LicenceBasisFactory(name="Syndication until yesterday")
+    origin = OriginFactory(licence_basis=basis)
+    item = ItemFactory(origin=origin)
+    LicenceBasis.objects.filter(pk=basis.pk).update(expires_at=timezone.now() - timedelta(days=1))
+
+    withhold_expired_licences.delay()
+
+    workers.wait_until(
+        lambda: Item.objects.get(pk=item.pk).status == Item.Status.WITHHELD,
+        timeout=60,
+        message=f"the item is still published\n{celery_worker.output()[-4000:]}",
+    )
+    assert client.get(f"/items/{item.slug}/").status_code == 451
+    origin.refresh_from_db()
+    assert "licence" in origin.attention_needed
+    assert AuditEvent.objects.filter(action="origin.flagged", object_id=origin.pk).exists()
