@@ -362,7 +362,7 @@ SPECTACULAR_SETTINGS = {
         "**Authentication.** Send `Authorization: Token <key>`. Staff get a key from an "
         "administrator (`manage.py drf_create_token <username>`, or Auth Token › Tokens in "
         "the admin). Signed in to the admin, the browsable pages use the session instead.\n\n"
-        "**Errors** are JSON: `{\"detail\": …, \"code\": …}`; invalid input is a 400 with "
+        '**Errors** are JSON: `{"detail": …, "code": …}`; invalid input is a 400 with '
         "the messages under each field's name. 401: no or bad credentials; 403: not allowed; "
         "409: the request's current status does not allow this; 429: too many removal "
         "requests from one address (see Retry-After)."
