@@ -254,6 +254,9 @@ def test_a_retried_check_that_passes_completes_with_one_mail(site, settings, ori
     settings.SELF_CHECK_BASE_URL = "http://127.0.0.1:1"
     assert run(removal_request) == "flagged"
     assert run(removal_request) == "flagged"
+    # Each check is on the record; staff are flagged once.
+    assert AuditEvent.objects.filter(action="request.self_check").count() == 2
+    assert AuditEvent.objects.filter(action="request.flagged").count() == 1
 
     # Later the site is reachable: the stuck sweep queues the request, the job completes.
     settings.SELF_CHECK_BASE_URL = site.url
@@ -338,7 +341,7 @@ def test_two_concurrent_runs_complete_once_with_one_mail(site, origin):
     for thread in threads:
         thread.join(60)
     assert len(outcomes) == 2 and "completed" in outcomes
-    assert set(outcomes) <= {"completed", "completed by another run", Status.COMPLETED}
+    assert set(outcomes) <= {"completed", "already completed", Status.COMPLETED}
     assert confirmations(removal_request).count() == 1
     assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 5
     assert AuditEvent.objects.filter(request=removal_request, action="rule.created").count() == 5

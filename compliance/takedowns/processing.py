@@ -38,6 +38,7 @@ Status = RemovalRequest.Status
 JOB = Actor.system(services.TAKEDOWN_JOB)
 # The confirmation lists this many items by name; a bigger takedown gives the count.
 LISTED_ITEMS = 100
+SELF_CHECK_FAILED = "Self-check failed"
 
 
 def request_process(*, removal_request_id: int) -> str:
@@ -141,11 +142,13 @@ def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> Non
             after=check.as_audit(),
             request=current,
         )
+        if current.attention_needed.startswith(SELF_CHECK_FAILED):
+            return  # staff were told already; the check itself is on the record above
         problems = "; ".join(check.failures[:3])
         services.request_flag(
             removal_request=current,
             actor=JOB,
-            reason=f"Self-check failed ({len(check.failures)} problem(s)): {problems}. "
+            reason=f"{SELF_CHECK_FAILED} ({len(check.failures)} problem(s)): {problems}. "
             "The items are hidden; nothing was confirmed to the requester. The job will "
             "check again later.",
         )
@@ -172,7 +175,9 @@ def _complete(removal_request: RemovalRequest, check: SelfCheck) -> str:
                 context=confirmation_context(removal_request, check),
             )
     except services.TransitionError:
-        return "completed by another run"
+        # Another run completed it first (or it was withdrawn meanwhile): no second mail.
+        removal_request.refresh_from_db()
+        return f"already {removal_request.status}"
     return "completed"
 
 
