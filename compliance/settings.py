@@ -360,7 +360,7 @@ SPECTACULAR_SETTINGS = {
         "Staff read everything; compliance officers (the “Compliance officers” group) also "
         "hide and restore items, block origins, manage feeds and approve or reject requests.\n\n"
         "**Authentication.** Send `Authorization: Token <key>`. Staff get a key from an "
-        "administrator (`manage.py drf_create_token <username>`, or Auth Token › Tokens in "
+        "administrator (`manage.py drf_create_token <username>`, or Auth Token > Tokens in "
         "the admin). Signed in to the admin, the browsable pages use the session instead.\n\n"
         '**Errors** are JSON: `{"detail": …, "code": …}`; invalid input is a 400 with '
         "the messages under each field's name. 401: no or bad credentials; 403: not allowed; "

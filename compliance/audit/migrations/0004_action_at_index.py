@@ -5,22 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_append_only_trigger'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('takedowns', '0005_takedown_jobs_counter_notices'),
+        ("audit", "0003_append_only_trigger"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("takedowns", "0005_takedown_jobs_counter_notices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
+            model_name="auditevent",
+            name="action",
             field=models.CharField(max_length=64),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', 'at'], name='audit_audit_action_d1703a_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "at"], name="audit_audit_action_d1703a_idx"),
         ),
     ]
