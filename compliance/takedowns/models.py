@@ -89,7 +89,7 @@ class RemovalRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_removal_requests",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, db_index=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -103,7 +103,7 @@ class RemovalRequest(models.Model):
     # `processing` long after this is stuck, and the sweep queues it again.
     processing_started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # A job could not finish (retries exhausted, self-check failed): a person must look.
     attention_needed = models.TextField(blank=True)
     # Secret for the requester's status page; the verification link is signed separately.
@@ -177,7 +177,7 @@ class BlockRule(models.Model):
         related_name="block_rules",
     )
     # Normalised domain of the origin; an origin rule also covers its subdomains.
-    domain = models.CharField(max_length=253, db_index=True)
+    domain = models.CharField(max_length=253)
     url = models.CharField(max_length=2000, blank=True, help_text="Normalised original URL.")
     url_key = models.CharField(max_length=64, blank=True, db_index=True)
     text_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
@@ -196,7 +196,9 @@ class BlockRule(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["domain", "author_key"])]
+        # Author rules are found by (domain, kind, author_key), origin rules by (domain, kind):
+        # one index serves both, however many URL rules share the domain.
+        indexes = [models.Index(fields=["domain", "kind", "author_key"])]
         constraints = [
             # A request's rules are made by a job that may run twice or concurrently: the
             # database keeps one rule per thing the request blocks.
