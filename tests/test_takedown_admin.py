@@ -385,3 +385,18 @@ def test_messages_are_read_only_in_the_admin(officer_client):
 def test_block_rules_are_read_only_in_the_admin(officer_client):
     assert officer_client.get(reverse("admin:takedowns_blockrule_changelist")).status_code == 200
     assert officer_client.get(reverse("admin:takedowns_blockrule_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_request_page_links_the_decision_record_once_carried_out(officer_client):
+    open_request = RemovalRequestFactory(status="verified")
+    page = officer_client.get(change_url(open_request)).content.decode()
+    assert reverse("reports:export-lumen", args=[open_request.pk]) in page
+    assert reverse("reports:export-dsa", args=[open_request.pk]) not in page
+
+    done = RemovalRequestFactory(status="completed", completed_at=timezone.now())
+    page = officer_client.get(change_url(done)).content.decode()
+    for name in ("export-dsa", "export-lumen", "publish-explanation"):
+        url = reverse(f"reports:{name}", args=[done.pk])
+        assert url in page
+        assert officer_client.get(url).status_code == 200

@@ -650,6 +650,7 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "request_actions": self._actions_for(request, obj) if obj else [],
+            "record_links": self._record_links(obj) if obj else [],
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -675,6 +676,16 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
                 offered.append(("record_counter_notice", "Record a counter-notice…"))
             offered.append(("restore_now", "Restore now…"))
         return offered
+
+    def _record_links(self, obj) -> list[tuple[str, str]]:
+        """The decision's exports and its public explanation (compliance.reports)."""
+        links = [(reverse("reports:export-lumen", args=[obj.pk]), "Lumen notice (JSON)")]
+        if obj.status in (RemovalRequest.Status.COMPLETED, RemovalRequest.Status.REVERSED):
+            links += [
+                (reverse("reports:export-dsa", args=[obj.pk]), "DSA statement of reasons (JSON)"),
+                (reverse("reports:publish-explanation", args=[obj.pk]), "Public explanation…"),
+            ]
+        return links
 
     def response_action(self, request, queryset):
         """After an action started from a request's own page, go back to that page."""
