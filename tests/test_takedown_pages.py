@@ -96,10 +96,47 @@ def test_expired_verification_link_explains_how_to_get_a_new_one(client):
     assert response.status_code == 410
     text = visible_text(response)
     assert "This link has expired" in text
-    assert "removals@example.org" in text and "send the request again" in text
+    assert "removals@example.org" in text
+    assert status_path(removal_request) in response.content.decode()
     assert_secret_page_headers(response)
     removal_request.refresh_from_db()
     assert removal_request.status == RemovalRequest.Status.RECEIVED
+
+
+@pytest.mark.django_db
+def test_status_page_sends_a_new_verification_link_to_the_address_on_file(client):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        removal_request = submit()
+    later = start + timedelta(days=8)
+    with time_machine.travel(later, tick=False):
+        page = client.get(status_path(removal_request))
+        assert "Email me a new link" in visible_text(page)
+        response = client.post(f"{status_path(removal_request)}resend/", follow=True)
+        assert "A new verification link is on its way" in visible_text(response)
+        # Pressed again at once: nothing more is sent.
+        again = client.post(f"{status_path(removal_request)}resend/", follow=True)
+        assert "No new link was sent" in visible_text(again)
+    mails = removal_request.messages.filter(kind="verification")
+    assert mails.count() == 1
+    new_mail = mails.get()
+    assert new_mail.recipients == ["robin@rights.example"]
+    new_link = re.search(r"http://testserver(/takedown/verify/\S+/)", new_mail.text_body)[1]
+    with time_machine.travel(later + timedelta(minutes=1), tick=False):
+        verified = client.get(new_link)
+    assert "Your address is verified" in visible_text(verified)
+    assert AuditEvent.objects.filter(
+        request=removal_request, action="request.verification_resent"
+    ).exists()
+    # Once verified, the button is gone and a resend sends nothing.
+    assert "Email me a new link" not in visible_text(client.get(status_path(removal_request)))
+    client.post(f"{status_path(removal_request)}resend/")
+    assert removal_request.messages.filter(kind="verification").count() == 1
+
+
+@pytest.mark.django_db
+def test_resend_needs_a_real_status_token(client):
+    assert client.post("/takedown/status/not-a-real-token/resend/").status_code == 404
 
 
 @pytest.mark.django_db

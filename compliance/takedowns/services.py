@@ -302,6 +302,39 @@ def request_submit(
     return removal_request
 
 
+# A resend button pressed again and again must not become a way to flood an inbox.
+VERIFICATION_RESEND_INTERVAL = timedelta(minutes=10)
+
+
+def request_verification_resend(*, removal_request: RemovalRequest) -> Message | None:
+    """Mail a fresh verification link to the address on file, for a request still waiting
+    for it (the first link expired or was lost). Sends nothing, and returns None, when the
+    request is no longer `received` or a link went out less than ten minutes ago."""
+    with transaction.atomic():
+        # Locks the row so that two presses at once cannot both pass the interval check.
+        current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
+        recently = timezone.now() - VERIFICATION_RESEND_INTERVAL
+        if current.status != Status.RECEIVED or current.messages.filter(
+            kind__in=["acknowledgement", "verification"], created_at__gte=recently
+        ).exists():
+            return None
+        audit_record(
+            actor=Actor.requester(current.requester_email),
+            action="request.verification_resent",
+            obj=current,
+            request=current,
+        )
+        return _mail_requester(
+            current,
+            kind="verification",
+            subject="Your new verification link",
+            context={
+                "verification_url": verification_url(current),
+                "verification_days": VERIFICATION_MAX_AGE.days,
+            },
+        )
+
+
 def request_verify(*, removal_request: RemovalRequest) -> RemovalRequest:
     """The requester confirmed their address: received -> verified, then, in the same
     transaction, approved at once when the request qualifies for automatic approval."""

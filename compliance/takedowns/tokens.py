@@ -24,7 +24,12 @@ class TokenError(Exception):
 
 
 class TokenExpired(TokenError):
-    pass
+    """Genuine but too old: carries the request, so that a new link can be sent to the
+    address on file (never anywhere else)."""
+
+    def __init__(self, message: str, removal_request: RemovalRequest | None = None):
+        super().__init__(message)
+        self.removal_request = removal_request
 
 
 class TokenInvalid(TokenError):
@@ -48,9 +53,7 @@ def request_for_verification_token(token: str) -> RemovalRequest:
     and a request already verified is refused there). Raises TokenExpired or
     TokenInvalid."""
     try:
-        data = signing.loads(token, salt=VERIFICATION_SALT, max_age=VERIFICATION_MAX_AGE)
-    except signing.SignatureExpired:
-        raise TokenExpired("this verification link has expired") from None
+        data = signing.loads(token, salt=VERIFICATION_SALT)
     except signing.BadSignature:
         raise TokenInvalid("this verification link is not valid") from None
     if not isinstance(data, dict):
@@ -58,6 +61,10 @@ def request_for_verification_token(token: str) -> RemovalRequest:
     removal_request = RemovalRequest.objects.filter(pk=data.get("r")).first()
     if removal_request is None or _address_key(removal_request) != data.get("e"):
         raise TokenInvalid("this verification link is not valid")
+    try:
+        signing.loads(token, salt=VERIFICATION_SALT, max_age=VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise TokenExpired("this verification link has expired", removal_request) from None
     return removal_request
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("sent/<str:token>/", views.sent, name="sent"),
     path("verify/<str:token>/", views.verify, name="verify"),
     path("status/<str:token>/", views.status, name="status"),
+    path("status/<str:token>/resend/", views.resend_verification, name="resend-verification"),
 ]

@@ -10,6 +10,7 @@ import math
 import re
 from functools import wraps
 
+from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +22,12 @@ from . import intake
 from .forms import RemovalRequestForm
 from .models import RemovalRequest
 from .selectors import request_status_history, request_target_items, request_targets
-from .services import TransitionError, request_submit, request_verify
+from .services import (
+    TransitionError,
+    request_submit,
+    request_verification_resend,
+    request_verify,
+)
 from .tokens import TokenExpired, TokenInvalid, request_for_verification_token, status_url
 
 logger = logging.getLogger("compliance.takedowns")
@@ -143,8 +149,11 @@ def verify(request, token):
     """
     try:
         removal_request = request_for_verification_token(token)
-    except TokenExpired:
-        return render(request, "takedowns/verify.html", {"outcome": "expired"}, status=410)
+    except TokenExpired as expired:
+        # The link came in the same mail as the status link, so showing the status page,
+        # where a new link can be sent to the address on file, reveals nothing new.
+        context = {"outcome": "expired", "status_url": status_url(expired.removal_request)}
+        return render(request, "takedowns/verify.html", context, status=410)
     except TokenInvalid:
         return render(request, "takedowns/verify.html", {"outcome": "invalid"}, status=404)
     try:
@@ -221,3 +230,23 @@ def status(request, token):
         "status_url": status_url(removal_request),
     }
     return render(request, "takedowns/status.html", context)
+
+
+@require_http_methods(["POST"])
+@csrf_protect
+@secret_url_page
+def resend_verification(request, token):
+    """POST /takedown/status/<token>/resend/: a new verification link, mailed only to the
+    address the request was made from."""
+    removal_request = _request_for_status_token(token)
+    if removal_request is None:
+        return _not_found(request)
+    if request_verification_resend(removal_request=removal_request):
+        messages.success(request, "A new verification link is on its way to your address.")
+    else:
+        messages.info(
+            request,
+            "No new link was sent: the address is already verified, or a link went out in "
+            "the last few minutes. Please check your inbox and spam folder.",
+        )
+    return redirect("takedowns:status", token=token)
