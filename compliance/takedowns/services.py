@@ -314,9 +314,12 @@ def request_verification_resend(*, removal_request: RemovalRequest) -> Message |
         # Locks the row so that two presses at once cannot both pass the interval check.
         current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
         recently = timezone.now() - VERIFICATION_RESEND_INTERVAL
-        if current.status != Status.RECEIVED or current.messages.filter(
-            kind__in=["acknowledgement", "verification"], created_at__gte=recently
-        ).exists():
+        if (
+            current.status != Status.RECEIVED
+            or current.messages.filter(
+                kind__in=["acknowledgement", "verification"], created_at__gte=recently
+            ).exists()
+        ):
             return None
         audit_record(
             actor=Actor.requester(current.requester_email),
