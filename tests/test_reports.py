@@ -667,3 +667,21 @@ def test_recipients_are_managed_in_the_admin_and_reports_are_for_staff_only(db, 
     assert selectors.report_recipient_emails(kind="weekly") == ["counsel@paper.example"]
     assert selectors.report_recipient_emails(kind="daily") == []
     assert client.get("/admin/django_celery_beat/periodictask/").status_code == 200
+
+
+def test_plain_staff_read_stored_reports_but_nobody_changes_or_deletes_them(
+    week_data, recipients, client
+):
+    report = services.report_generate(period=WEEK)
+    client.force_login(UserFactory(username="clerk"))  # staff, no model permissions
+    assert (
+        "Weekly report 2026-03-23"
+        in client.get("/admin/reports/compliancereport/").content.decode()
+    )
+    change = f"/admin/reports/compliancereport/{report.pk}/change/"
+    assert client.get(change).status_code == 200
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    assert client.get(f"/admin/reports/compliancereport/{report.pk}/delete/").status_code == 403
+    assert client.post(change, {"kind": "daily"}).status_code == 403
+    report.refresh_from_db()
+    assert report.kind == "weekly"

@@ -7,11 +7,13 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from compliance.core.admin import ReadOnly, StaffMayRead
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     list_display = ("at", "actor_name", "action", "object_repr", "request_reference", "reason")
     list_filter = ("action", "actor_kind")
     list_select_related = ("request",)
@@ -33,21 +35,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         "after_json",
     )
     readonly_fields = fields
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="request", ordering="request__reference")
     def request_reference(self, obj):

@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from compliance.core.admin import ReadOnly, StaffMayRead
+
 from .models import Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     list_display = ("created_at", "arrow", "subject", "request", "kind", "state", "recipient_list")
     list_filter = ("direction", "state", "kind")
     list_select_related = ("request",)
@@ -36,21 +38,6 @@ class MessageAdmin(admin.ModelAdmin):
         "last_error",
     )
     readonly_fields = fields
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="")
     def arrow(self, obj):

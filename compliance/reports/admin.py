@@ -2,12 +2,14 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from compliance.core.admin import ReadOnly, StaffMayRead
+
 from . import services
 from .models import ComplianceReport, ReportRecipient
 
 
 @admin.register(ComplianceReport)
-class ComplianceReportAdmin(admin.ModelAdmin):
+class ComplianceReportAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     """Stored reports: read-only records of what was generated and sent."""
 
     list_display = ["__str__", "kind", "generated_at", "delivered_at", "breach_count", "links"]
@@ -28,15 +30,6 @@ class ComplianceReportAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     actions = ["send"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Broken promises")
     def breach_count(self, report):

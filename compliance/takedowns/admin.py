@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from compliance.audit.services import Actor
+from compliance.core.admin import ReadOnly, StaffMayRead
 from compliance.core.admin_actions import ReasonForm as ActionReasonForm
 from compliance.core.admin_actions import form_action
 
@@ -27,16 +28,6 @@ from .models import OPEN_STATUSES, BlockRule, CounterNotice, ReasonTemplate, Rem
 from .selectors import request_target_items, request_targets, request_thread
 
 COVERED_ITEMS_SHOWN = 50
-
-
-class StaffMayRead:
-    """Every active staff member may read; changing still needs the model permission."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -724,7 +715,7 @@ class ReasonTemplateAdmin(StaffMayRead, admin.ModelAdmin):
 
 
 @admin.register(CounterNotice)
-class CounterNoticeAdmin(StaffMayRead, admin.ModelAdmin):
+class CounterNoticeAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     """Read-only: counter-notices are recorded, and cancelled, from their request's page."""
 
     list_display = ("__str__", "received_at", "restore_at", "restored_at", "cancelled_at")
@@ -735,30 +726,12 @@ class CounterNoticeAdmin(StaffMayRead, admin.ModelAdmin):
     list_select_related = ("request",)
     search_fields = ("name", "email", "request__reference")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(BlockRule)
-class BlockRuleAdmin(StaffMayRead, admin.ModelAdmin):
+class BlockRuleAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     """Read-only: rules are made by the takedown job from requests "in the future"."""
 
     list_display = ("__str__", "kind", "domain", "request", "is_active", "created_at")
     list_filter = ("kind", "is_active")
     list_select_related = ("request", "origin")
     search_fields = ("domain", "url", "author", "request__reference")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
