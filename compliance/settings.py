@@ -230,6 +230,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # the worker and beat on this machine share it; the control folder lets `celery inspect`
     # and remote control work too.
     BROKER_QUEUE_DIR = VAR_DIR / "broker" / "queue"
+    CELERY_BROKER_TRANSPORT = "compliance.core.broker:Transport"  # atomic writes; see there
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_QUEUE_DIR),
         "data_folder_out": str(BROKER_QUEUE_DIR),

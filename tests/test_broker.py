@@ -1,0 +1,73 @@
+"""The embedded broker: kombu's filesystem transport with atomic message files."""
+
+import builtins
+import threading
+
+import pytest
+from kombu import Connection
+
+from compliance.core import broker
+
+
+@pytest.fixture
+def connection(tmp_path):
+    folder = tmp_path / "queue"
+    folder.mkdir()
+    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    with Connection("filesystem://", transport=broker.Transport, transport_options=options) as conn:
+        yield conn
+
+
+def test_a_consumer_never_takes_a_message_still_being_written(connection, monkeypatch):
+    """kombu's own transport creates the file under its final name before writing it, so a
+    consumer polling at that moment takes an empty file and the message is lost."""
+    consumer = connection.clone().SimpleQueue("takedowns")
+    seen_while_writing = []
+
+    class WatchedFile:
+        def __init__(self, *args, **kwargs):
+            self.file = builtins.open(*args, **kwargs)  # noqa: SIM115 - closed in __exit__
+
+        def write(self, data):
+            try:
+                seen_while_writing.append(consumer.get(block=False).payload)
+            except consumer.Empty:
+                seen_while_writing.append(None)
+            return self.file.write(data)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+    monkeypatch.setattr(broker, "open", WatchedFile, raising=False)
+    connection.SimpleQueue("takedowns").put({"request": 42})
+    assert seen_while_writing == [None]  # nothing to take while the content is unwritten
+    message = consumer.get(timeout=5)
+    assert message.payload == {"request": 42}
+    message.ack()
+    consumer.close()
+
+
+def test_no_message_is_lost_between_a_busy_producer_and_consumer(connection):
+    sent = 300
+    received = []
+
+    def produce():
+        with connection.clone() as producer_connection:
+            queue = producer_connection.SimpleQueue("default")
+            for n in range(sent):
+                queue.put({"n": n})
+            queue.close()
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    queue = connection.SimpleQueue("default")
+    while len(received) < sent:
+        message = queue.get(timeout=10)
+        received.append(message.payload["n"])
+        message.ack()
+    producer.join()
+    queue.close()
+    assert sorted(received) == list(range(sent))
