@@ -13,9 +13,11 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # port 1: nothing listens there
 @pytest.fixture
 def broker_down(monkeypatch):
     # Celery reads CELERY_BROKER_URL from the environment before its own configuration, so
-    # a run against Redis needs both replaced.
+    # a run against Redis needs both replaced; on the embedded broker, the transport that
+    # settings name would otherwise win over the URL's scheme.
     monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE_BROKER)
     monkeypatch.setitem(celery_app.conf, "broker_url", UNREACHABLE_BROKER)
+    monkeypatch.setitem(celery_app.conf, "broker_transport", None)
 
 
 def test_healthy(client):
