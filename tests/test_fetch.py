@@ -4,6 +4,7 @@ Connections are observed through Python's audit hook for socket.connect, so "ref
 without connecting" is checked against what the process actually did.
 """
 
+import socket
 import sys
 import threading
 import time
@@ -215,6 +216,35 @@ def test_an_oversize_body_without_a_length_is_cut_off_while_reading(httpserver):
     assert "larger than the limit" in result.error
 
 
+def raw_server(head: bytes, body_bytes: int = 0, delay: float = 0.0) -> str:
+    """A one-shot server speaking raw HTTP: sends `head`, then `body_bytes` bytes of body
+    one at a time, `delay` seconds apart (what a well-behaved test server cannot do)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def run():
+        connection, _ = listener.accept()
+        with connection, listener:
+            connection.settimeout(5)
+            connection.recv(65536)
+            try:
+                connection.sendall(head)
+                for _ in range(body_bytes):
+                    time.sleep(delay)
+                    connection.sendall(b"x")
+            except OSError:
+                pass  # the client hung up: that is what a deadline does
+
+    threading.Thread(target=run, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/feed.xml"
+
+
+def test_a_malformed_content_length_is_not_a_crash():
+    # "²" passes str.isdigit() but not int(): the header must be read as absent.
+    url = raw_server("HTTP/1.1 200 OK\r\nContent-Length: \u00b2\r\n\r\n".encode("latin-1"), 3)
+    result = get(url)
+    assert (result.status, result.error, result.body) == (200, "", b"xxx")
+
+
 def test_http_errors_are_reported_as_statuses_not_errors(httpserver):
     httpserver.expect_request("/gone.xml").respond_with_data("bye", status=410)
     result = get(httpserver.url_for("/gone.xml"))
@@ -235,4 +265,5 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after_seconds("Tue, 03 Nov 2026 09:30:00 GMT", now=now) == 5400
     assert retry_after_seconds("Tue, 03 Nov 2026 07:00:00 GMT", now=now) == 0
     assert retry_after_seconds("soon", now=now) is None
+    assert retry_after_seconds("\u00b2", now=now) is None  # a digit to str.isdigit(), not to int()
     assert retry_after_seconds("", now=now) is None

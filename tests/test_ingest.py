@@ -315,7 +315,13 @@ def test_conditional_get_and_304(httpserver):
 
 @pytest.mark.parametrize(
     ("retry_after", "wait"),
-    [("7200", timedelta(hours=2)), ("Thu, 05 Nov 2026 15:30:00 GMT", timedelta(hours=3.5))],
+    [
+        ("7200", timedelta(hours=2)),
+        ("Thu, 05 Nov 2026 15:30:00 GMT", timedelta(hours=3.5)),
+        # Absurd or unreadable values: capped, or the usual back-off; never a crashed run.
+        ("9" * 30, services.MAX_RETRY_AFTER),
+        ("\u00b2", timedelta(minutes=2 * settings.FEED_DEFAULT_POLL_MINUTES)),
+    ],
 )
 def test_429_honours_retry_after(httpserver, retry_after, wait):
     httpserver.expect_request("/feed.xml").respond_with_data(

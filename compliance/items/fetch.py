@@ -258,9 +258,14 @@ def fetch_url(
         return result
 
 
+def _is_number(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return value.isascii() and value.isdigit()
+
+
 def _read_body(response: requests.Response, max_bytes: int, deadline: float):
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    declared = response.headers.get("Content-Length", "").strip()
+    if _is_number(declared) and int(declared) > max_bytes:
         return b"", f"the response is larger than the limit of {max_bytes} bytes"
     body = bytearray()
     try:
@@ -300,7 +305,7 @@ def retry_after_seconds(value: str, *, now: datetime) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if _is_number(value):
         return int(value)
     try:
         when = parsedate_to_datetime(value)

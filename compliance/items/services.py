@@ -392,7 +392,8 @@ def _record_failure(
     if kind == Feed.Outcome.RATE_LIMITED:
         retry_after = fetch.retry_after_seconds(result.headers.get("retry-after", ""), now=now)
         if retry_after is not None:
-            wait = min(timedelta(seconds=retry_after), MAX_RETRY_AFTER)
+            # Capped before it becomes a timedelta: a huge value would overflow one.
+            wait = timedelta(seconds=min(retry_after, MAX_RETRY_AFTER.total_seconds()))
     Feed.objects.filter(pk=feed.pk).update(
         last_fetched_at=now,
         last_outcome=kind,
