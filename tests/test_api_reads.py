@@ -1,9 +1,12 @@
 """block-rules/, reports/ and audit-events/: read-only views for staff, with their
 filters, the report's CSV, and a fixed number of queries per page."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
 from compliance.audit.services import Actor, audit_record
@@ -119,6 +122,20 @@ def test_audit_events_filtered_by_request_reference(world):
     ] == ["request.approved", "request.withdrawn"]
 
 
+def test_audit_events_filtered_by_time_with_an_offset(world):
+    staff = client_for("staff")
+    at = world.event.at
+    # The same instant, written on a +02:00 clock, still finds the event.
+    local = at.astimezone(timezone.get_fixed_timezone(120)).isoformat()
+    assert world.event.pk in [
+        e["id"] for e in results(staff.get(f"{API}/audit-events/", {"at_after": local}))
+    ]
+    later = (at + timedelta(seconds=1)).isoformat()
+    assert world.event.pk not in [
+        e["id"] for e in results(staff.get(f"{API}/audit-events/", {"at_after": later}))
+    ]
+
+
 @pytest.mark.parametrize(
     "query,field",
     [
@@ -129,6 +146,9 @@ def test_audit_events_filtered_by_request_reference(world):
         ({"object_id": "-3"}, "object_id"),
         ({"actor_kind": "robot"}, "actor_kind"),
         ({"at_after": "last tuesday"}, "at"),
+        # Valid ISO 8601, but outside the years 1 to 9999 once in UTC.
+        ({"at_after": "9999-12-31T23:59:59-23:59"}, "at"),
+        ({"at_before": "0001-01-01T00:00:00+14:00"}, "at"),
         ({"ordering": "reason"}, "ordering"),
     ],
 )

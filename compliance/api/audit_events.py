@@ -15,7 +15,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from compliance.audit.models import AuditEvent
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS
-from .filters import IdFilter
+from .filters import IdFilter, InstantRangeFilter
 
 
 class AuditEventOutputSerializer(serializers.Serializer):
@@ -49,7 +49,7 @@ class AuditEventFilter(django_filters.FilterSet):
     )
     action = django_filters.CharFilter(max_length=64, help_text='e.g. "request.approved"')
     actor_kind = django_filters.ChoiceFilter(choices=AuditEvent.ActorKind.choices)
-    at = django_filters.IsoDateTimeFromToRangeFilter(
+    at = InstantRangeFilter(
         help_text="At or after (_after) / before or at (_before) an ISO 8601 time."
     )
 

@@ -1,8 +1,12 @@
 """Search, ordering and filter fields that answer 400 for what they cannot use, instead
 of ignoring it (ordering) or passing it to the database (search)."""
 
+from datetime import UTC
+
 import django_filters
 from django import forms
+from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.widgets import DateRangeWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
@@ -89,3 +93,33 @@ class BooleanFilter(django_filters.BooleanFilter):
     an unknown value as "no filter", which hides a caller's mistake)."""
 
     field_class = BooleanField
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 time that is an instant the database can store: an offset that takes it
+    past the year 9999 (or before the year 1) in UTC is a 400, not an overflow in the query."""
+
+    def to_python(self, value):
+        instant = super().to_python(value)
+        if instant is not None:
+            try:
+                instant.astimezone(UTC)
+            except OverflowError:
+                raise forms.ValidationError(
+                    "Enter a date/time between the years 1 and 9999 in UTC.", code="invalid"
+                ) from None
+        return instant
+
+
+class InstantRangeField(RangeField):
+    widget = DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((InstantField(), InstantField()), *args, **kwargs)
+
+
+class InstantRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    """`<name>_after` / `<name>_before` as ISO 8601 times (IsoDateTimeFromToRangeFilter),
+    each checked to be a storable instant."""
+
+    field_class = InstantRangeField
