@@ -1,8 +1,8 @@
 """Exports of one decision, from the same records as everything else.
 
 - `dsa_statement`: a statement of reasons with the field names and enumerated values of the
-  EU DSA Transparency Database API (POST /api/v1/statement; see
-  https://transparency.dsa.ec.europa.eu/page/api-documentation). It carries no personal
+  EU DSA Transparency Database API, v2 (POST /api/v1/statement; see
+  https://transparency.dsa.ec.europa.eu/page/api-documentation-two). It carries no personal
   data, as the database requires: no requester name, address or free text of theirs
   unless staff published a redacted explanation.
 - `lumen_notice`: the notice in the shape Lumen's API accepts (POST /notices, a "notice"
@@ -25,13 +25,15 @@ EEA_COUNTRIES = [
     "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
 ]  # fmt: skip
 
-# Our grounds on the Transparency Database's categories and keywords.
+# Our grounds on the Transparency Database's categories and keywords (API v2, in force since
+# 1 July 2025, which renamed STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE to
+# STATEMENT_CATEGORY_OTHER_VIOLATION_TC; only the new name is among its allowed values).
 DSA_CATEGORY = {
     Ground.COPYRIGHT: "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
     Ground.LICENCE_WITHDRAWN: "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
     Ground.PRIVACY: "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
     Ground.DEFAMATION: "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
-    Ground.OTHER: "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
+    Ground.OTHER: "STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
 }
 DSA_KEYWORDS = {
     Ground.COPYRIGHT: ["KEYWORD_COPYRIGHT_INFRINGEMENT"],
