@@ -200,6 +200,26 @@ def test_a_slow_server_times_out(httpserver):
     assert time.monotonic() - started < 1.5
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",  # the body ends when it stops
+        b"HTTP/1.1 200 OK\r\nX-Padding: ",  # the headers themselves never end
+    ],
+    ids=["body", "body-without-length", "headers"],
+)
+def test_a_server_sending_a_byte_now_and_then_is_cut_off_at_the_deadline(head):
+    # Each byte comes well within the socket timeout; only a deadline on the whole fetch
+    # stops it holding the ingest worker for as long as it likes.
+    url = raw_server(head, body_bytes=40, delay=0.1)
+    started = time.monotonic()
+    result = get(url, timeout=1)
+    assert time.monotonic() - started < 2
+    assert "timed out" in result.error
+    assert result.body == b""
+
+
 def test_an_oversize_body_is_refused_by_its_declared_length(httpserver):
     httpserver.expect_request("/big.xml").respond_with_data(b"x" * 5000)
     result = get(httpserver.url_for("/big.xml"), max_bytes=1000)

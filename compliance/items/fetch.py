@@ -8,8 +8,10 @@ resolves the host itself and connects only to public addresses: the address chec
 address connected to, so DNS rebinding between a check and the connect cannot bypass it.
 """
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,6 +94,45 @@ def address_refusal(address: str, *, allow_loopback: bool) -> str:
     return ""
 
 
+class _Deadline:
+    """Ends a fetch when its time is up, whatever the server does. Socket timeouts bound
+    each read, not their sum: a server sending a byte now and then would hold the fetch, and
+    the ingest worker, for as long as it liked. At the deadline every connection the fetch
+    opened is shut down, which ends the read waiting on it. (A TLS handshake in progress
+    is still bounded only by the socket timeout.)"""
+
+    def __init__(self, seconds: float):
+        self._lock = threading.Lock()
+        self._watched: list = []  # (urllib3 connection, the socket it was given)
+        self._finished = False
+        self.expired = False
+        self._timer = threading.Timer(max(seconds, 0), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection, sock: socket.socket) -> None:
+        with self._lock:
+            self._watched.append((connection, sock))
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self.expired = True
+            for connection, sock in self._watched:
+                # connection.sock is the TLS socket once there is one; a closed or detached
+                # socket refuses the call, which is fine.
+                for target in {id(s): s for s in (connection.sock, sock) if s is not None}.values():
+                    with contextlib.suppress(OSError):
+                        target.shutdown(socket.SHUT_RDWR)
+
+    def finish(self) -> None:
+        """Called before the fetch's connections are closed: no shutdown after this."""
+        with self._lock:
+            self._finished = True
+            self._timer.cancel()
+
+
 class _GuardedConnectionMixin:
     """Resolve, refuse non-public addresses, connect to a permitted one by its address.
 
@@ -99,8 +140,15 @@ class _GuardedConnectionMixin:
     the host name, because HTTPSConnection wraps this socket using self.host."""
 
     allow_loopback = False
+    deadline: _Deadline | None = None
 
     def _new_conn(self) -> socket.socket:
+        sock = self._connect_public()
+        if self.deadline is not None:
+            self.deadline.watch(self, sock)
+        return sock
+
+    def _connect_public(self) -> socket.socket:
         try:
             infos = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
@@ -130,12 +178,14 @@ class _GuardedConnectionMixin:
         raise AddressRefused(self, f"refused to connect to {self.host}: {'; '.join(refused)}")
 
 
-def _guarded_pool_classes(allow_loopback: bool) -> dict:
+def _guarded_pool_classes(allow_loopback: bool, deadline: _Deadline) -> dict:
+    """Pool classes for one fetch: its loopback permission and its deadline."""
+
     def connection(base):
         return type(
             f"Guarded{base.__name__}",
             (_GuardedConnectionMixin, base),
-            {"allow_loopback": allow_loopback},
+            {"allow_loopback": allow_loopback, "deadline": deadline},
         )
 
     def pool(base, connection_cls):
@@ -147,24 +197,21 @@ def _guarded_pool_classes(allow_loopback: bool) -> dict:
     }
 
 
-_POOL_CLASSES = {flag: _guarded_pool_classes(flag) for flag in (False, True)}
-
-
 class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, *, allow_loopback: bool):
-        self._allow_loopback = allow_loopback
+    def __init__(self, *, allow_loopback: bool, deadline: _Deadline):
+        self._pool_classes = _guarded_pool_classes(allow_loopback, deadline)
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES[self._allow_loopback]
+        self.poolmanager.pool_classes_by_scheme = self._pool_classes
 
 
-def _session(*, allow_loopback: bool, user_agent: str) -> requests.Session:
+def _session(*, allow_loopback: bool, user_agent: str, deadline: _Deadline) -> requests.Session:
     session = requests.Session()
     # No proxies, .netrc or CA overrides from the environment: every hop is ours to check.
     session.trust_env = False
-    adapter = _GuardedAdapter(allow_loopback=allow_loopback)
+    adapter = _GuardedAdapter(allow_loopback=allow_loopback, deadline=deadline)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update({"User-Agent": user_agent, "Accept": ACCEPT})
@@ -216,46 +263,64 @@ def fetch_url(
     """GET an http(s) URL: conditional on etag/last_modified, within `timeout` seconds in
     all (connect, redirects and body), at most `max_bytes` of (decoded) body, following at
     most MAX_REDIRECTS redirects, each to a URL checked like the first."""
-    result = FetchResult(url=url, final_url=url)
-    deadline = time.monotonic() + timeout
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    with _session(allow_loopback=allow_loopback, user_agent=user_agent) as session:
-        for _hop in range(MAX_REDIRECTS + 1):
-            refusal = _url_refusal(result.final_url)
-            if refusal:
-                result.error = f"{result.final_url}: {refusal}"
-                return result
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                result.error = f"timed out after {timeout}s"
-                return result
-            try:
-                response = session.get(
-                    result.final_url,
-                    headers=headers,
-                    timeout=remaining,
-                    allow_redirects=False,
-                    stream=True,
-                )
-            except requests.RequestException as exc:
-                result.error = _describe(exc)
-                return result
-            with response:
-                result.status = response.status_code
-                result.headers = {name.lower(): value for name, value in response.headers.items()}
-                location = response.headers.get("Location")
-                if response.status_code in REDIRECT_STATUSES and location:
-                    result.final_url = urljoin(result.final_url, location.strip())
-                    continue
-                if 200 <= response.status_code < 300:
-                    result.body, result.error = _read_body(response, max_bytes, deadline)
-                return result
-        result.error = f"more than {MAX_REDIRECTS} redirects"
-        return result
+    watchdog = _Deadline(timeout)
+    with _session(
+        allow_loopback=allow_loopback, user_agent=user_agent, deadline=watchdog
+    ) as session:
+        try:
+            result = _fetch_hops(session, url, headers, timeout, max_bytes)
+        finally:
+            watchdog.finish()
+    if watchdog.expired:
+        # Whatever the cut-off connection looked like (an error, or a body that simply
+        # stopped), nothing read from it is used.
+        result.body, result.error = b"", f"timed out after {timeout}s"
+    return result
+
+
+def _fetch_hops(
+    session: requests.Session, url: str, headers: dict, timeout: float, max_bytes: int
+) -> FetchResult:
+    """The request and its redirects, each hop's URL checked before it is requested."""
+    result = FetchResult(url=url, final_url=url)
+    deadline = time.monotonic() + timeout
+    for _hop in range(MAX_REDIRECTS + 1):
+        refusal = _url_refusal(result.final_url)
+        if refusal:
+            result.error = f"{result.final_url}: {refusal}"
+            return result
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            result.error = f"timed out after {timeout}s"
+            return result
+        try:
+            response = session.get(
+                result.final_url,
+                headers=headers,
+                timeout=remaining,
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.RequestException as exc:
+            result.error = _describe(exc)
+            return result
+        with response:
+            result.status = response.status_code
+            result.headers = {name.lower(): value for name, value in response.headers.items()}
+            location = response.headers.get("Location")
+            if response.status_code in REDIRECT_STATUSES and location:
+                result.final_url = urljoin(result.final_url, location.strip())
+                continue
+            if 200 <= response.status_code < 300:
+                result.body, result.error = _read_body(response, max_bytes, deadline)
+            return result
+    result.error = f"more than {MAX_REDIRECTS} redirects"
+    return result
 
 
 def _is_number(value: str) -> bool:
