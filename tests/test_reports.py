@@ -185,6 +185,13 @@ def week_data(db):
         "I7": item(beta, status=Item.Status.WITHHELD, ingested=berlin(29, 23, 30), rule=rule),
         "I8": item(beta, status=Item.Status.WITHHELD, ingested=before, rule=rule),
         "I9": item(beta, republished=berlin(30, 8)),
+        # Withheld at ingest because staff blocked the origin (no rule, licence in force).
+        "I10": item(
+            beta,
+            status=Item.Status.WITHHELD,
+            ingested=berlin(27, 8),
+            status_reason="origin blocked",
+        ),
     }
 
     def request(name, received, **fields):
@@ -330,6 +337,7 @@ def test_every_figure_of_the_week(week_data):
             "hidden": 2,
             "withheld_by_rule": 1,
             "withheld_licence_expired": 1,
+            "withheld_other": 0,
             "stay_down_hits": 1,
         },
         {
@@ -339,6 +347,7 @@ def test_every_figure_of_the_week(week_data):
             "hidden": 0,
             "withheld_by_rule": 1,
             "withheld_licence_expired": 0,
+            "withheld_other": 1,
             "stay_down_hits": 1,
         },
     ]
@@ -347,6 +356,7 @@ def test_every_figure_of_the_week(week_data):
         "hidden": 2,
         "withheld_by_rule": 2,
         "withheld_licence_expired": 1,
+        "withheld_other": 1,
         "stay_down_hits": 2,
     }
     assert [(lic["name"], lic["origins"]) for lic in figures["licences_expiring"]] == [
@@ -395,6 +405,7 @@ def test_the_html_shows_the_figures_and_both_charts(week_data):
     assert "TD-2026-00009" in html and "overdue" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html
     assert "Robin Rights" not in html
+    assert "Items withheld for another reason (origin blocked, licence not yet valid" in html
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(week_data):

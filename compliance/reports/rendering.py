@@ -104,6 +104,11 @@ def report_html(figures: dict, *, title: str) -> str:
         ("Items hidden", totals["hidden"]),
         ("Items withheld by a block rule", totals["withheld_by_rule"]),
         ("Items withheld, licence expired", totals["withheld_licence_expired"]),
+        (
+            "Items withheld for another reason (origin blocked, licence not yet valid, "
+            "disclaimer error)",
+            totals["withheld_other"],
+        ),
         ("Stay-down hits (ingested items stopped by a rule)", totals["stay_down_hits"]),
         ("Licences expiring within 30 days", len(figures["licences_expiring"])),
         ("Failed self-checks", len(figures["failed_self_checks"])),

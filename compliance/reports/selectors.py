@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
 from compliance.items.models import Item, LicenceBasis, Origin
+from compliance.items.services import LICENCE_EXPIRED
 from compliance.takedowns.models import BlockRule, RemovalRequest, RemovalTarget
 
 from .models import ReportRecipient
@@ -311,7 +312,8 @@ ITEM_STATUS_EVENTS = ("item.hidden", "item.withheld")
 
 def _items_by_origin(period: Period) -> list[dict]:
     """Per origin: items published, hidden, withheld by a rule, withheld because the
-    licence expired, and stay-down hits, in the period. Two grouped queries.
+    licence expired, withheld for another reason, and stay-down hits, in the period. Two
+    grouped queries.
 
     Hidden and withheld are counted on the items' own fields (their status now, changed
     in the period), but the candidates are found through the audit trail, which holds an
@@ -320,11 +322,16 @@ def _items_by_origin(period: Period) -> list[dict]:
     hidden or withheld item ever would cost a pass over the items table instead."""
     changed = _within("status_changed_at", period)
     withheld_by_rule = Q(status=Item.Status.WITHHELD, status_rule__isnull=False)
+    # The item services record exactly this reason for an expired licence; other withheld
+    # items without a rule (origin blocked, licence not yet valid, disclaimer template
+    # error) are counted apart rather than passed off as expired licences.
+    withheld_no_rule = Q(status=Item.Status.WITHHELD, status_rule__isnull=True)
+    licence_expired = Q(status_reason=LICENCE_EXPIRED)
     counts = {
         "hidden": Q(status=Item.Status.HIDDEN) & changed,
         "withheld_by_rule": withheld_by_rule & changed,
-        "withheld_licence_expired": Q(status=Item.Status.WITHHELD, status_rule__isnull=True)
-        & changed,
+        "withheld_licence_expired": withheld_no_rule & licence_expired & changed,
+        "withheld_other": withheld_no_rule & ~licence_expired & changed,
         "stay_down_hits": withheld_by_rule & _within("ingested_at", period),
     }
     changed_in_period = AuditEvent.objects.filter(
@@ -552,6 +559,7 @@ def report_figures(*, period: Period, now=None) -> dict:
             "hidden",
             "withheld_by_rule",
             "withheld_licence_expired",
+            "withheld_other",
             "stay_down_hits",
         )
     }
