@@ -378,3 +378,23 @@ def test_withheld_item_with_an_expired_licence_says_so(client):
     assert_451_headers(response)
     assert "the licence had expired" in main_html(response)
     assert_no_trace_of(item, response)
+
+
+def test_withheld_item_without_a_licence_basis_is_not_said_to_lack_a_licence(client):
+    # Ingest publishes items without a basis (with a note saying so): when one is withheld,
+    # here because staff blocked its origin, the licence is not why, and a legal notice
+    # must not say it is.
+    origin = OriginFactory(licence_basis=None, blocked_at=timezone.now())
+    item = ItemFactory(
+        origin=origin,
+        status=Item.Status.WITHHELD,
+        status_reason="origin blocked",
+        licence_note="",
+        disclaimer="",
+    )
+
+    response = client.get(f"/items/{item.slug}/")
+
+    assert_451_headers(response)
+    assert "licence" not in main_html(response)
+    assert_no_trace_of(item, response)

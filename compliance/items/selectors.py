@@ -79,7 +79,9 @@ def item_unavailability(item: Item) -> Unavailability:
         return Unavailability(**common, cause="rule", rule_kind=item.status_rule.get_kind_display())
     if item.status == Item.Status.WITHHELD:
         basis = item.licence_basis
-        if basis is None or not basis.is_valid_at(item.status_changed_at):
+        # Without a basis an item is published with a note saying so: the licence can only
+        # be the cause when there is a basis that was not in force.
+        if basis is not None and not basis.is_valid_at(item.status_changed_at):
             return Unavailability(**common, cause="licence")
         return Unavailability(**common, cause="unknown")
     return Unavailability(**common, cause="staff")
