@@ -126,6 +126,22 @@ def test_a_redirect_to_a_private_address_is_refused_without_connecting(
     assert time.monotonic() - started < 2
 
 
+@pytest.mark.parametrize(
+    "target", ["file:///etc/passwd", "gopher://127.0.0.1:70/", "http://user:pw@127.0.0.1/"]
+)
+def test_a_redirect_to_another_scheme_or_with_credentials_is_not_followed(
+    httpserver, connects, target
+):
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        "", status=302, headers={"Location": target}
+    )
+    result = get(httpserver.url_for("/feed.xml"))
+    assert result.error.startswith(f"{target}: ")
+    assert result.body == b""
+    assert len(httpserver.log) == 1
+    assert len(connects) == 1  # the feed's own server, once
+
+
 def test_loopback_is_refused_unless_allowed(httpserver, connects):
     httpserver.expect_request("/feed.xml").respond_with_data(FEED)
     result = get(httpserver.url_for("/feed.xml"), allow_loopback=False)
@@ -172,6 +188,7 @@ def test_only_plain_http_urls_are_fetched(url, connects):
         ("240.0.0.1", False),
         ("::ffff:10.0.0.1", False),
         ("2002:a00:1::1", False),
+        ("fec0::1", False),  # IPv6 site-local: deprecated, still routed inside some networks
     ],
 )
 def test_non_public_addresses(address, allowed_with_loopback):

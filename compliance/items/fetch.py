@@ -66,8 +66,8 @@ class AddressRefused(NewConnectionError):
 def address_refusal(address: str, *, allow_loopback: bool) -> str:
     """Why we must not connect to `address` ("" when it is a public address).
 
-    Loopback may be allowed (local development and tests); private, link-local, CGNAT,
-    multicast, reserved and unspecified addresses never are, nor IPv6 forms that embed one
+    Loopback may be allowed (local development and tests); private, link-local, site-local,
+    CGNAT, multicast, reserved and unspecified addresses never are, nor IPv6 forms that embed one
     of them (IPv4-mapped, 6to4, Teredo)."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -83,6 +83,8 @@ def address_refusal(address: str, *, allow_loopback: bool) -> str:
         return "the unspecified address"
     if ip.is_link_local:
         return "a link-local address"
+    if ip.version == 6 and ip.is_site_local:  # fec0::/10: deprecated, but still routed
+        return "a site-local address"
     if ip.is_multicast:
         return "a multicast address"
     if ip.is_private:
