@@ -12,10 +12,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
+from compliance.audit.services import Actor
 from compliance.celery import app as celery_app
 from compliance.messaging.models import Message
 from compliance.takedowns import processing, selfcheck
 from compliance.takedowns.models import BlockRule, RemovalRequest
+from compliance.takedowns.services import request_withdraw
 from compliance.takedowns.tasks import process_takedown, requeue_stuck_takedowns
 from tests.factories import (
     ItemFactory,
@@ -204,6 +206,39 @@ def test_a_request_no_longer_approved_is_left_alone(site, origin):
     assert run(removal_request) == Status.WITHDRAWN
     assert status_of(target) == "published"
     assert processing.request_process(removal_request_id=999_999) == "missing"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_withdrawal_just_after_the_job_started_hides_nothing(site, origin):
+    """Withdrawn once the job has moved the request to processing, but before it hides:
+    the job must see the withdrawal and leave the content, the rules and the origin be."""
+    target = ItemFactory(origin=origin)
+    removal_request = approved_request(target, scope="origin")
+    withdrawn = []
+
+    def withdraw_after_the_lease(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        # The job's lease (SET processing_started_at alone, not the status claim).
+        if sql.startswith("UPDATE") and 'SET "processing_started_at"' in sql and not withdrawn:
+            withdrawn.append(True)
+            request_withdraw(
+                removal_request=RemovalRequest.objects.get(pk=removal_request.pk),
+                actor=Actor.system("test"),
+                reason="The requester changed their mind.",
+            )
+        return result
+
+    with connection.execute_wrapper(withdraw_after_the_lease):
+        outcome = run(removal_request)
+
+    assert withdrawn and outcome == Status.WITHDRAWN
+    assert status_of(removal_request) == Status.WITHDRAWN
+    assert status_of(target) == "published"
+    assert not BlockRule.objects.exists()
+    origin.refresh_from_db()
+    assert not origin.is_blocked
+    assert not confirmations(removal_request).exists()
+    assert not AuditEvent.objects.filter(action__in=["item.hidden", "rule.created"]).exists()
 
 
 @pytest.mark.django_db(transaction=True)

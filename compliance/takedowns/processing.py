@@ -59,6 +59,17 @@ def request_process(*, removal_request_id: int) -> str:
         processing_started_at=timezone.now()
     )
     with transaction.atomic():
+        # Any open request may be withdrawn, this one too since the status was read above:
+        # hide nothing unless it is still processing, and hold the row meanwhile so that a
+        # withdrawal waits for the take-down instead of slipping in under it.
+        current = (
+            RemovalRequest.objects.select_for_update()
+            .filter(pk=removal_request.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if current != Status.PROCESSING:
+            return current or "missing"
         _take_down(removal_request)
     # The check asks the site itself, whose connections see only committed rows.
     paths = [
