@@ -99,6 +99,23 @@ def test_send_stores_and_mails_once(berlin_requests):
     assert Message.objects.filter(kind="compliance_report").count() == 1
 
 
+def test_a_period_not_over_yet_is_printed_but_never_sent(berlin_requests):
+    # Sent now, the unfinished week would be stored as delivered, and the full report for
+    # that week, due next Monday, would then never be sent.
+    ReportRecipient.objects.create(name="Editor", email="editor@paper.example")
+    this_week = ("--period", "weekly", "--since", "2026-03-09", "--until", "2026-03-15")
+    with time_machine.travel(datetime(2026, 3, 11, 12, tzinfo=UTC), tick=False):
+        with pytest.raises(CommandError, match="has not ended"):
+            run(*this_week, "--send")
+        out, _ = run(*this_week)
+    assert "2026-03-09 to 2026-03-15" in out
+    assert not ComplianceReport.objects.exists()
+    assert not Message.objects.filter(kind="compliance_report").exists()
+    with time_machine.travel(datetime(2026, 3, 16, 7, tzinfo=UTC), tick=False):
+        _, err = run(*this_week, "--send")
+    assert "Sent to editor@paper.example" in err
+
+
 def test_send_without_recipients_stores_and_says_so(berlin_requests):
     _, err = run("--period", "weekly", "--send")
     assert "no active recipient" in err

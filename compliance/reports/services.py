@@ -111,8 +111,15 @@ def report_run(
     recipients: list[str] | None = None,
     now=None,
 ) -> tuple[ComplianceReport, bool]:
-    """Generate and send the report for `period` (default: the last full `kind`)."""
+    """Generate and send the report for `period` (default: the last full `kind`). A period
+    that has not ended is refused (ValueError): mailed, it would be stored as delivered
+    with part of its data, and the full report for it would never be sent."""
     period = period or last_full_period(kind, now=now)
+    if period.end > (now or timezone.now()):
+        raise ValueError(
+            f"the {period.kind} period {period.label} has not ended yet: only a period that "
+            "is over can be sent (without sending, the report can be printed at any time)"
+        )
     report = report_generate(period=period, now=now)
     sent = report_send(report_id=report.pk, recipients=recipients)
     report.refresh_from_db()

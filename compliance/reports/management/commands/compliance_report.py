@@ -56,7 +56,10 @@ class Command(BaseCommand):
             raise CommandError(f"--output {output!r} is a directory")
 
         if send:
-            report, sent = services.report_run(period=chosen)
+            try:
+                report, sent = services.report_run(period=chosen)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
             rendered = RenderedReport(
                 period=chosen, figures=report.figures, html=report.html, csv=report.csv
             )
