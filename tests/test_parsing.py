@@ -132,6 +132,25 @@ def test_a_wrongly_declared_encoding_is_refused_not_guessed():
 
 
 @pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        # Python codecs that are no character encoding, or that fail without a byte offset.
+        ("rot13", "unknown character encoding 'rot13'"),
+        ("base64", "unknown character encoding 'base64'"),
+        ("punycode", "wrong character encoding: the feed is declared as punycode"),
+        ("undefined", "wrong character encoding: the feed is declared as undefined"),
+    ],
+)
+def test_a_declared_encoding_python_cannot_decode_text_with_is_refused(encoding, message):
+    content = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        "<title>Fen Notes</title><link>https://fen.example/</link></channel></rss>"
+    ).encode()
+    with pytest.raises(FeedParseError, match=message):
+        parse_feed(content, base_url=BASE)
+
+
+@pytest.mark.parametrize(
     ("name", "message"),
     [("not-xml.html", "not well-formed XML"), ("truncated.xml", "not well-formed XML")],
 )

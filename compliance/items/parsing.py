@@ -170,6 +170,9 @@ def decode_feed(content: bytes, *, http_charset: str = "") -> str:
     encoding, source, content = _declared_encoding(content, http_charset)
     try:
         codec = codecs.lookup(encoding)
+        # Python also names transforms such as rot13 or base64 "codecs": no text comes of them.
+        if not getattr(codec, "_is_text_encoding", True):
+            raise LookupError(encoding)
     except LookupError:
         raise FeedParseError(f"unknown character encoding {encoding!r} ({source})") from None
     try:
@@ -178,6 +181,11 @@ def decode_feed(content: bytes, *, http_charset: str = "") -> str:
         raise FeedParseError(
             f"wrong character encoding: the feed is declared as {encoding} by {source}, but "
             f"byte {exc.object[exc.start]:#04x} at offset {exc.start} is not valid {encoding}"
+        ) from None
+    except UnicodeError as exc:  # codecs such as punycode fail without naming a byte
+        raise FeedParseError(
+            f"wrong character encoding: the feed is declared as {encoding} by {source}, but "
+            f"it does not decode as {encoding} ({exc})"
         ) from None
 
 
