@@ -119,6 +119,7 @@ def decision(reference="TD-2026-00001", *, status="completed", items=1, **fields
                 title=f"Invented headline {reference} {n}",
                 original_url=f"https://alpha.example/news/{reference.lower()}-{n}",
                 published_at=datetime(2026, 2, 20 + n, 8, tzinfo=UTC),
+                republished_at=datetime(2026, 2, 21 + n, 8, tzinfo=UTC),
             ),
         )
     return selectors.decision_for_export(request_id=request.pk)
@@ -166,13 +167,28 @@ def test_a_copyright_notice_from_the_form_approved_automatically():
     assert statement["source_type"] == "SOURCE_ARTICLE_16"
     assert statement["automated_detection"] == "No"
     assert statement["automated_decision"] == "AUTOMATED_DECISION_FULLY"
+    # content_date: when the content was posted here (the earliest republication).
     assert (statement["content_date"], statement["application_date"]) == (
-        "2026-02-20",
+        "2026-02-21",
         "2026-03-03",
     )
     assert statement["puid"] == "TD-2026-00001"
     assert "2 republished article(s)" in statement["decision_facts"]
     assert "end_date_visibility_restriction" not in statement
+
+
+@pytest.mark.django_db
+def test_a_feed_s_epoch_date_does_not_make_the_statement_invalid():
+    # Feeds carry dates like 1970-01-01; the Transparency Database refuses a content_date
+    # before 2000-01-01 (and with it the whole batch the statement is sent in).
+    removal = decision()
+    item = removal.targets.all()[0].item
+    item.published_at = datetime(1970, 1, 1, tzinfo=UTC)
+    item.republished_at = None
+    item.save()
+    statement = exports.dsa_statement(selectors.decision_for_export(request_id=removal.pk))
+    assert_well_formed(statement)
+    assert statement["content_date"] == "2026-03-02"  # the notice's date: nothing better
 
 
 @pytest.mark.django_db

@@ -11,6 +11,8 @@
   e-mail address, and the body is the redacted explanation.
 """
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 
 from compliance.takedowns.models import RemovalRequest
@@ -143,9 +145,16 @@ def _facts(removal_request, items) -> str:
     return facts[:5000]
 
 
+# The Transparency Database refuses a content_date before this day.
+FIRST_CONTENT_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _content_date(removal_request, items) -> str:
-    dates = [item.published_at or item.republished_at for item in items]
-    dates = [d for d in dates if d is not None]
+    """The database's "upload or posting date of the content": when we republished it
+    (else the origin's date). A feed's impossible date (1970-01-01) would get the statement
+    refused, so such dates are passed over; failing all, the notice's date."""
+    dates = [item.republished_at or item.published_at for item in items]
+    dates = [d for d in dates if d is not None and d >= FIRST_CONTENT_DATE]
     return f"{min(dates) if dates else removal_request.received_at:%Y-%m-%d}"
 
 
