@@ -321,6 +321,31 @@ def test_input_that_is_not_mail_exits_non_zero_and_is_kept_for_staff(name, inbox
     assert not RemovalRequest.objects.exists()
 
 
+SIXTY_B = ".".join(["b" * 60] * 3)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "a" * 300 + "@rights.example",  # cut to 254 characters, no "@" would be left
+        "a" * 64 + f"@{SIXTY_B}.example",  # cut to 254, another domain ("….exampl")
+    ],
+)
+def test_a_from_address_too_long_to_answer_is_kept_for_staff_not_retried(sender, inbox):
+    """No address over 254 characters can be mailed (RFC 5321): the message is kept as
+    unreadable (65, once), never cut into someone else's address nor failed as temporary
+    (75), which would have the mail server deliver it again and again."""
+    raw = f"From: {sender}\nSubject: Remove\n\nhttps://origin.example/news/x\n".encode()
+    with pytest.raises(CommandError) as refused:
+        mailgate(raw)
+    assert refused.value.returncode == 65
+    (kept_file,) = inbox.iterdir()
+    assert kept_file.read_bytes() == raw and "unparseable" in kept_file.name
+    assert not RemovalRequest.objects.exists()
+    assert not Message.objects.filter(direction=Message.Direction.OUT).exists()
+
+
 # --- the real pipe -------------------------------------------------------------------------
 
 

@@ -44,6 +44,7 @@ TRUNCATED = "\n\n[… truncated here; the whole message is kept with the request
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?*_'\"\u201d\u2019\u00bb)"  # with closing quotes
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+MAX_ADDRESS_LENGTH = RemovalRequest._meta.get_field("requester_email").max_length  # 254
 
 
 class Outcome:
@@ -105,7 +106,7 @@ def _addresses(message: EmailMessage, name: str) -> list:
 
 def parse(raw: bytes) -> EmailMessage | None:
     """The message, or None when the input is not a mail message we can answer: empty,
-    garbage, or without a From: address."""
+    garbage, or without a From: address we could write to."""
     if not raw or not raw.strip():
         return None
     try:
@@ -115,8 +116,13 @@ def parse(raw: bytes) -> EmailMessage | None:
     senders = _addresses(message, "From")
     if not senders:
         return None
+    address = senders[0].addr_spec
+    # Longer than any address mail can reach (RFC 5321), and than the request can keep:
+    # cutting it would store, and write to, someone else's address.
+    if len(address) > MAX_ADDRESS_LENGTH:
+        return None
     try:
-        validate_email(senders[0].addr_spec)
+        validate_email(address)
     except ValidationError:
         return None
     return message
@@ -272,7 +278,7 @@ def message_receive(*, raw: bytes) -> Inbound:
             return Inbound(Outcome.DUPLICATE, first, first.request)
 
     sender = _addresses(message, "From")[0]
-    address = _clean(sender.addr_spec, 254)
+    address = _clean(sender.addr_spec)
     subject = _header(message, "Subject")
     in_reply_to = _header(message, "In-Reply-To")
     references = _clean(str(message.get("References") or ""))

@@ -54,7 +54,7 @@ class Command(BaseCommand):
         if result.outcome == Outcome.UNPARSEABLE:
             row = f" and as message #{result.message.pk}" if result.message else ""
             raise CommandError(
-                f"not a mail message (empty, unreadable, or no From: address): kept as "
+                f"not a mail message (empty, unreadable, or no usable From: address): kept as "
                 f"{result.kept_at}{row} for staff",
                 returncode=EX_DATAERR,
             )
