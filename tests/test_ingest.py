@@ -1,6 +1,7 @@
 """Ingest end to end: the `ingest` command and the services behind it, with feeds served by
 a real local HTTP server (pytest-httpserver) or read from fixture files."""
 
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
+import feedparser
 import pytest
 import time_machine
 from django.conf import settings
@@ -259,6 +261,30 @@ def test_a_bad_feed_among_good_ones_is_recorded_and_skipped(httpserver, settings
     assert bad.next_fetch_at == NOW + timedelta(minutes=2 * bad.poll_interval_minutes)
     assert not bad.items.exists()
     assert Item.objects.filter(origin__domain="ledger.northfield.example").count() == 2
+
+
+def test_an_unforeseen_error_in_one_feed_is_recorded_and_the_run_goes_on(httpserver, monkeypatch):
+    # The parser (a library) failing in a way nobody foresaw, for the Harbour Gazette only.
+    real_parse = feedparser.parse
+
+    def parse(stream, **kwargs):
+        data = stream.read()
+        if b"Harbour Gazette" in data:
+            raise RuntimeError("the parser fell over")
+        return real_parse(io.BytesIO(data), **kwargs)
+
+    monkeypatch.setattr(feedparser, "parse", parse)
+    stored = harbour_feed(httpserver)
+    new = serve(httpserver, fixture("rss2.xml"), path="/again.xml")
+
+    code, out, err = ingest("--feed", str(stored.pk), new, str(FEEDS / "atom.xml"))
+
+    assert (code, summary(out)) == (0, "new 2, updated 0, withheld 0, failed 2")
+    assert err.count("unexpected error: RuntimeError: the parser fell over") == 2
+    stored.refresh_from_db()
+    assert (stored.last_outcome, stored.consecutive_failures) == (Feed.Outcome.ERROR, 1)
+    assert "the parser fell over" in stored.last_error
+    assert not Feed.objects.filter(url=new).exists()
 
 
 def test_failures_back_off_exponentially_up_to_the_cap_and_success_resets(httpserver, settings):

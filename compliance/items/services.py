@@ -503,8 +503,17 @@ def feed_ingest(*, feed_id: int) -> IngestOutcome:
         outcome.failed = True
         outcome.error = "the feed is paused; reactivate it in the admin first"
         return outcome
-    result = _fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-    return _ingest_response(feed, result, None, outcome)
+    try:
+        result = _fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        return _ingest_response(feed, result, None, outcome)
+    except Exception as exc:  # a feed nobody foresaw: recorded and skipped, the run goes on
+        logger.exception("ingesting feed %s failed", feed.pk)
+        _record_failure(feed, None, _unexpected(exc), timezone.now(), outcome)
+        return outcome
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
 def feeds_claim_due(*, now: datetime | None = None) -> list[int]:
@@ -604,6 +613,10 @@ def feed_ingest_source(*, source: str) -> IngestOutcome:
             )
     except (FeedParseError, IntegrityError) as exc:
         outcome.failed, outcome.error = True, str(exc)
+        return outcome
+    except Exception as exc:  # as in feed_ingest: reported and skipped, the run goes on
+        logger.exception("reading the new feed %s failed", url)
+        outcome.failed, outcome.error = True, _unexpected(exc)
         return outcome
     feed.origin = origin
     outcome.feed_id = feed.pk
