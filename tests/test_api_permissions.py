@@ -34,12 +34,18 @@ MATRIX = [
     ("post", "/items/{hidden.slug}/restore/", {"reason": "counter-notice"}, officers(OK)),
     ("post", "/items/", {}, {**FORBIDDEN, "officer": 405}),
     ("delete", "/items/{item.slug}/", None, {**FORBIDDEN, "officer": 405}),
+    ("put", "/items/{item.slug}/", {"title": "x"}, {**FORBIDDEN, "officer": 405}),
+    ("patch", "/items/{item.slug}/", {"title": "x"}, {**FORBIDDEN, "officer": 405}),
+    ("get", "/items/{item.slug}/hide/", None, {**FORBIDDEN, "officer": 405}),
     # origins
     ("get", "/origins/", None, STAFF_READ),
     ("get", "/origins/{origin.pk}/", None, STAFF_READ),
     ("post", "/origins/{origin.pk}/block/", {"reason": "whole site"}, officers(OK)),
     ("post", "/origins/{origin.pk}/unblock/", {"reason": "agreement"}, officers(OK)),
     ("patch", "/origins/{origin.pk}/", {"name": "x"}, {**FORBIDDEN, "staff": 405, "officer": 405}),
+    ("put", "/origins/{origin.pk}/", {"name": "x"}, {**FORBIDDEN, "staff": 405, "officer": 405}),
+    ("delete", "/origins/{origin.pk}/", None, {**FORBIDDEN, "staff": 405, "officer": 405}),
+    ("post", "/origins/", {"domain": "x.example"}, {**FORBIDDEN, "staff": 405, "officer": 405}),
     # feeds
     ("get", "/feeds/", None, STAFF_READ),
     ("get", "/feeds/{feed.pk}/", None, STAFF_READ),
@@ -71,18 +77,41 @@ MATRIX = [
         None,
         {**FORBIDDEN, "officer": 405, "staff": 405},
     ),
+    (
+        "patch",
+        "/removal-requests/{request.reference}/",
+        {"status": "approved"},
+        {**FORBIDDEN, "officer": 405, "staff": 405},
+    ),
+    (
+        "put",
+        "/removal-requests/{request.reference}/",
+        submission(),
+        {**FORBIDDEN, "officer": 405, "staff": 405},
+    ),
     # read-only resources
     ("get", "/block-rules/", None, STAFF_READ),
     ("get", "/block-rules/{rule.pk}/", None, STAFF_READ),
     ("post", "/block-rules/", {}, {**FORBIDDEN, "staff": 405, "officer": 405}),
+    (
+        "patch",
+        "/block-rules/{rule.pk}/",
+        {"is_active": False},
+        {**FORBIDDEN, "staff": 405, "officer": 405},
+    ),
+    ("delete", "/block-rules/{rule.pk}/", None, {**FORBIDDEN, "staff": 405, "officer": 405}),
     ("get", "/reports/", None, STAFF_READ),
     ("get", "/reports/{report.pk}/", None, STAFF_READ),
     ("get", "/reports/{report.pk}/csv/", None, STAFF_READ),
+    ("post", "/reports/", {}, {**FORBIDDEN, "staff": 405, "officer": 405}),
+    ("delete", "/reports/{report.pk}/", None, {**FORBIDDEN, "staff": 405, "officer": 405}),
     ("get", "/audit-events/", None, STAFF_READ),
     ("get", "/audit-events/{event.pk}/", None, STAFF_READ),
     # append-only: nobody edits or deletes an audit event
     ("delete", "/audit-events/{event.pk}/", None, {**FORBIDDEN, "staff": 405, "officer": 405}),
     ("put", "/audit-events/{event.pk}/", {}, {**FORBIDDEN, "staff": 405, "officer": 405}),
+    ("patch", "/audit-events/{event.pk}/", {}, {**FORBIDDEN, "staff": 405, "officer": 405}),
+    ("post", "/audit-events/", {}, {**FORBIDDEN, "staff": 405, "officer": 405}),
 ]
 
 
