@@ -405,6 +405,12 @@ def test_a_large_takedown_checks_a_sample_of_pages_but_lists_every_item(site, se
     assert run(removal_request) == "completed"
     check = AuditEvent.objects.get(action="request.self_check").after
     assert (check["checked"], check["items"], check["passed"]) == (4, 9, True)
+    # The confirmation says it was a sample, never that every page was asked for.
+    confirmation = confirmations(removal_request).get()
+    for body in (confirmation.text_body, " ".join(confirmation.html_body.split())):
+        assert "asked our own site for 4 of the 9 removed pages, an even sample" in body
+        assert "each removed page" not in body
+        assert "none of the 9 items is listed in our RSS feed or our sitemap" in body
 
 
 @pytest.mark.django_db(transaction=True)
