@@ -89,6 +89,26 @@ def test_huge_and_odd_query_values_are_400(query):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "zone,path,query,field",
+    [
+        ("America/New_York", "/items/", {"republished_before": "9999-12-31"}, "republished"),
+        ("America/New_York", "/removal-requests/", {"received_before": "9999-12-31"}, "received"),
+        ("Asia/Tokyo", "/items/", {"republished_after": "0001-01-01"}, "republished"),
+    ],
+)
+def test_days_at_the_ends_of_the_calendar_are_400_in_any_time_zone(
+    settings, zone, path, query, field
+):
+    # The end of 9999-12-31 in New York, or midnight of 0001-01-01 in Tokyo, is no instant
+    # the database can hold once in UTC.
+    settings.TIME_ZONE = zone
+    response = client_for("staff").get(API + path, query)
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.django_db
 def test_huge_numbers_in_bodies_are_field_errors():
     world = make_world()
     officer = client_for("officer")

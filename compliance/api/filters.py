@@ -5,7 +5,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.fields import DateRangeField, IsoDateTimeField, RangeField
 from django_filters.widgets import DateRangeWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -95,19 +95,25 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = BooleanField
 
 
+def _storable(instant) -> None:
+    """A 400 for a time the database cannot hold once in UTC (past the year 9999, or
+    before the year 1, after its offset or the server's time zone is applied), rather
+    than an overflow in the query."""
+    try:
+        instant.astimezone(UTC)
+    except OverflowError:
+        raise forms.ValidationError(
+            "Enter a date or time between the years 1 and 9999 in UTC.", code="invalid"
+        ) from None
+
+
 class InstantField(IsoDateTimeField):
-    """An ISO 8601 time that is an instant the database can store: an offset that takes it
-    past the year 9999 (or before the year 1) in UTC is a 400, not an overflow in the query."""
+    """An ISO 8601 time that is an instant the database can store."""
 
     def to_python(self, value):
         instant = super().to_python(value)
         if instant is not None:
-            try:
-                instant.astimezone(UTC)
-            except OverflowError:
-                raise forms.ValidationError(
-                    "Enter a date/time between the years 1 and 9999 in UTC.", code="invalid"
-                ) from None
+            _storable(instant)
         return instant
 
 
@@ -123,3 +129,19 @@ class InstantRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
     each checked to be a storable instant."""
 
     field_class = InstantRangeField
+
+
+class DayRangeField(DateRangeField):
+    def compress(self, data_list):
+        days = super().compress(data_list)  # from the first to the last instant, local time
+        for instant in (days.start, days.stop) if days else ():
+            if instant is not None:
+                _storable(instant)
+        return days
+
+
+class DayRangeFilter(django_filters.DateFromToRangeFilter):
+    """`<name>_after` / `<name>_before` as days (DateFromToRangeFilter), whose first and
+    last instants in the server's time zone must be storable."""
+
+    field_class = DayRangeField

@@ -33,7 +33,7 @@ from compliance.items.services import items_hide, items_restore
 from compliance.items.views import TRANSPARENCY_PATH
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, domain_errors
-from .filters import IdFilter
+from .filters import DayRangeFilter, IdFilter
 from .permissions import IsOfficer, is_staff
 from .serializers import (
     LicenceSerializer,
@@ -184,7 +184,7 @@ class ItemFilter(django_filters.FilterSet):
         choices=Item.Status.choices,
         help_text="Anonymous callers only ever see published items.",
     )
-    republished = django_filters.DateFromToRangeFilter(
+    republished = DayRangeFilter(
         field_name="republished_at",
         help_text="Republished on or after (_after) / on or before (_before) a date, YYYY-MM-DD.",
     )

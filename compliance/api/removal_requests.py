@@ -46,7 +46,7 @@ from .exceptions import (
     domain_errors,
     error,
 )
-from .filters import BooleanFilter, IdFilter
+from .filters import BooleanFilter, DayRangeFilter, IdFilter
 from .permissions import IsOfficer, IsStaff, MayWithdraw
 from .serializers import (
     REFERENCE,
@@ -204,7 +204,7 @@ class RemovalRequestFilter(django_filters.FilterSet):
     overdue = BooleanFilter(
         method="filter_overdue", help_text="Open and past its deadline, or not."
     )
-    received = django_filters.DateFromToRangeFilter(
+    received = DayRangeFilter(
         field_name="received_at",
         help_text="Received on or after (_after) / on or before (_before) a date, YYYY-MM-DD.",
     )
