@@ -308,3 +308,31 @@ def test_a_creative_commons_basis_needs_its_licence_url(admin_client):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["licence_url"]
     assert not LicenceBasis.objects.exists()
+
+
+def test_plain_staff_read_items_origins_feeds_and_bases_but_change_nothing(client, catalogue):
+    # DESIGN: staff outside "Compliance officers" may read, not decide.
+    client.force_login(UserFactory(username="reader"))
+    origin, feed, item = catalogue["harbour"], catalogue["feed"], catalogue["hidden"]
+
+    assert "Quay lights dimmed for winter" in titles_listed(client.get("/admin/items/item/"))
+    page = client.get(f"/admin/items/item/{item.pk}/change/")
+    assert page.status_code == 200 and "Quay lights dimmed for winter" in page.content.decode()
+    # No decision is offered to a reader.
+    assert "hide_items" not in client.get("/admin/items/item/").content.decode()
+    for url, obj in (
+        ("/admin/items/origin/", origin),
+        ("/admin/items/feed/", feed),
+        ("/admin/items/licencebasis/", catalogue["fennel"].licence_basis),
+    ):
+        assert str(obj) in titles_listed(client.get(url))
+        assert client.get(f"{url}{obj.pk}/change/").status_code == 200
+        assert client.get(f"{url}add/").status_code == 403
+
+    response = client.post(
+        f"/admin/items/origin/{origin.pk}/change/",
+        {"domain": origin.domain, "name": "Renamed by a reader", "home_page": origin.home_page},
+    )
+    assert response.status_code == 403
+    origin.refresh_from_db()
+    assert origin.name == "Harbour Post"

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 
 from compliance.audit.models import AuditEvent
 from compliance.audit.services import Actor, audit_record
+from compliance.core.admin import StaffMayRead
 from compliance.core.admin_actions import form_action
 from compliance.core.normalise import normalise_domain
 from compliance.takedowns.services import origin_block, origin_unblock, user_may_decide
@@ -38,9 +39,10 @@ def _plain(value):
     return str(value)
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(StaffMayRead, admin.ModelAdmin):
     """Writes `<entity>.created` / `<entity>.changed` with the fields a staff save changed,
-    in the admin's own transaction: the change and its record commit together."""
+    in the admin's own transaction: the change and its record commit together. Every staff
+    member may read (DESIGN: plain staff read, officers decide); changes need permission."""
 
     audit_entity = ""
 
@@ -330,7 +332,7 @@ ITEM_FIELDSETS = (
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(StaffMayRead, admin.ModelAdmin):
     list_display = ("title", "origin", "author", "status", "republished_at", "licence_kind")
     list_filter = ("status", "origin", "licence_basis__kind")
     search_fields = ("title", "author", "original_url", "slug", "guid")
