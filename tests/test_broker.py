@@ -13,7 +13,11 @@ from compliance.core import broker
 def connection(tmp_path):
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),  # kombu's default is ./control
+    }
     with Connection("filesystem://", transport=broker.Transport, transport_options=options) as conn:
         yield conn
 
