@@ -345,7 +345,7 @@ def test_export_decisions_writes_json_lines_with_a_fixed_number_of_queries():
 
 
 @pytest.mark.django_db
-def test_export_decisions_to_a_file_and_bad_arguments(tmp_path):
+def test_export_decisions_to_a_file_and_bad_arguments(tmp_path, settings):
     decision()
     target = tmp_path / "dsa.jsonl"
     call_command(
@@ -354,5 +354,8 @@ def test_export_decisions_to_a_file_and_bad_arguments(tmp_path):
     assert json.loads(target.read_text().splitlines()[0])["puid"] == "TD-2026-00001"
     with pytest.raises(CommandError, match="not a date"):
         call_command("export_decisions", "--format", "dsa", "--since", "March")
+    settings.REPORT_TIME_ZONE = "Asia/Tokyo"  # its 0001-01-01 starts in the year 0 in UTC
+    with pytest.raises(CommandError, match="outside"):
+        call_command("export_decisions", "--format", "dsa", "--since", "0001-01-01")
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("export_decisions", "--format", "csv")

@@ -133,6 +133,7 @@ def test_send_without_recipients_stores_and_says_so(berlin_requests):
             "before it starts",
         ),
         (["--period", "yearly"], "invalid choice"),
+        (["--period", "daily", "--since", "9999-12-31", "--until", "9999-12-31"], "outside"),
         (["--period", "daily", "--format", "pdf"], "invalid choice"),
         ([], "--period"),
     ],
@@ -140,6 +141,12 @@ def test_send_without_recipients_stores_and_says_so(berlin_requests):
 def test_bad_arguments_are_a_clear_error(db, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
+
+
+def test_a_day_that_is_no_instant_in_utc_is_a_clear_error(db, settings):
+    settings.REPORT_TIME_ZONE = "Asia/Tokyo"  # its 0001-01-01 starts in the year 0 in UTC
+    with pytest.raises(CommandError, match="outside"):
+        run("--period", "daily", "--since", "0001-01-01", "--until", "0001-01-01")
 
 
 def test_an_unwritable_output_is_a_clear_error(db, tmp_path):

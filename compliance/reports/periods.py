@@ -39,6 +39,13 @@ class Period:
             raise ValueError(
                 f"the period ends ({self.last_day}) before it starts ({self.first_day})"
             )
+        try:
+            self.start, self.end  # noqa: B018 - both must exist as instants
+        except OverflowError:
+            raise ValueError(
+                f"{self.first_day} to {self.last_day} is outside the days a report can cover "
+                "(the years 1 to 9999, in UTC)"
+            ) from None
 
     @property
     def start(self) -> datetime:

@@ -37,9 +37,15 @@ class Command(BaseCommand):
         since_instant = None
         if since is not None:
             try:
-                since_instant = local_midnight(date.fromisoformat(since), report_zone())
+                day = date.fromisoformat(since)
             except ValueError:
                 raise CommandError(f"--since {since!r} is not a date: use YYYY-MM-DD") from None
+            try:
+                since_instant = local_midnight(day, report_zone())
+            except OverflowError:
+                raise CommandError(
+                    f"--since {since} is outside the dates that can be searched"
+                ) from None
         export, statuses = FORMATS[format]
         decisions = selectors.decisions_for_export(statuses=statuses, since=since_instant)
         try:
