@@ -86,6 +86,22 @@ def test_verification_link_verifies_once_with_the_requester_as_actor(client):
 
 
 @pytest.mark.django_db
+def test_verifying_an_automatically_approved_request_says_it_is_approved(client):
+    """The origin's own address: approved on verification, never "waiting for staff"."""
+    origin = OriginFactory(domain="daily.example")
+    item = ItemFactory(origin=origin)
+    removal_request = submit(requester_email="editor@daily.example", urls=[item.original_url])
+
+    text = visible_text(client.get(verify_url(removal_request)))
+
+    removal_request.refresh_from_db()
+    assert removal_request.status == RemovalRequest.Status.APPROVED
+    assert "Your address is verified" in text
+    assert "approved automatically" in text
+    assert "staff for review" not in text
+
+
+@pytest.mark.django_db
 def test_expired_verification_link_explains_how_to_get_a_new_one(client):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
