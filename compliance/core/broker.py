@@ -1,9 +1,11 @@
-"""kombu's filesystem transport, made safe for a producer and a consumer on one folder.
+"""kombu's filesystem transport, made safe for several processes on one folder.
 
-kombu's own `_put` creates the message file under its final name and only then writes to
-it, while a polling worker takes any file with that name: it can take one still empty and
-lose the message (seen as a takedown task that never arrived). Here the message is written
-under a name no consumer looks at and then renamed into place, which is atomic.
+kombu creates each file under its final name and only then writes to it, so another
+process can read it empty: a polling worker took a message file before its content was
+written and lost the message (seen as a takedown task that never arrived), and a publisher
+read an exchange's binding table while a worker was creating it (JSONDecodeError). Here
+every file appears under its final name complete: written aside, then renamed or linked
+into place, both atomic.
 """
 
 import os
@@ -26,6 +28,23 @@ class Channel(filesystem.Channel):
             os.replace(partial, final)
         except OSError as exc:
             raise filesystem.ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        # kombu rewrites an existing table under its exclusive lock, but creates a missing
+        # one empty and locks it only afterwards; create it complete, then let kombu update.
+        table = self._exchange_file(exchange)
+        if not table.exists():
+            self.control_folder.mkdir(parents=True, exist_ok=True)
+            partial = table.with_name(f"{table.name}.{uuid.uuid4()}.partial")
+            partial.write_bytes(b"[]")
+            try:
+                os.link(partial, table)  # fails if another process created it meanwhile
+            except FileExistsError:
+                pass
+            finally:
+                partial.unlink()
+        super()._queue_bind(exchange, routing_key, pattern, queue)
 
 
 class Transport(filesystem.Transport):
