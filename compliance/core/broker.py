@@ -29,7 +29,6 @@ class Channel(filesystem.Channel):
         except OSError as exc:
             raise filesystem.ChannelError(f"Cannot add file {final!r} to directory") from exc
 
-
     def _queue_bind(self, exchange, routing_key, pattern, queue):
         # kombu rewrites an existing table under its exclusive lock, but creates a missing
         # one empty and locks it only afterwards; create it complete, then let kombu update.
