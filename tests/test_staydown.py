@@ -1,9 +1,11 @@
 """Stay-down at ingest: active block rules keep content from coming back, whatever tricks
 the feed plays with guids, URLs and markup; anything they do not cover is published."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
 from compliance.core.normalise import author_key, normalise_url, text_fingerprint, url_key
@@ -14,6 +16,7 @@ from compliance.takedowns.rules import block_rule_matching
 from tests.factories import (
     BlockRuleFactory,
     FeedFactory,
+    LicenceBasisFactory,
     OriginFactory,
     RemovalRequestFactory,
 )
@@ -76,6 +79,32 @@ def test_a_url_rule_withholds_the_article_under_its_old_guid(ingest_feed, origin
     assert quay.disclaimer == "" and quay.republished_at is None
     event = AuditEvent.objects.for_object(quay).get()
     assert (event.action, event.after["rule"], event.request) == ("item.withheld", rule.pk, request)
+
+
+def test_a_rule_is_recorded_even_when_the_licence_has_also_lapsed(ingest_feed, origin, client):
+    # Both keep the article down, but only the rule is a takedown: it is what the item must
+    # record (and its 451 name), not the licence, which staff may renew and restore.
+    origin.licence_basis = LicenceBasisFactory(expires_at=timezone.now() - timedelta(days=1))
+    origin.save()
+    request = RemovalRequestFactory()
+    rule = url_rule(origin, request=request)
+    outcome = ingest_feed()
+    assert (outcome.new, outcome.withheld) == (0, 3)
+    quay = Item.objects.get(guid="hg-2026-0003")
+    assert (quay.status, quay.status_rule, quay.status_request) == ("withheld", rule, request)
+    assert quay.status_reason == f"block rule: {rule}"
+    assert request.reference in client.get(f"/items/{quay.slug}/").content.decode()
+
+    # Likewise an origin blocked by a request.
+    rule.is_active = False
+    rule.save()
+    Item.objects.all().delete()
+    origin.blocked_at, origin.blocked_by_request = timezone.now(), request
+    origin.save()
+    ingest_feed()
+    assert set(Item.objects.values_list("status_reason", "status_request")) == {
+        ("origin blocked", request.pk)
+    }
 
 
 @pytest.mark.parametrize(

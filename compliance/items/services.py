@@ -173,10 +173,9 @@ def _guid_of(entry: ParsedEntry) -> str:
 
 
 def _decide(item: Item, now: datetime) -> tuple[str, str]:
-    """(status, reason) for a new item; sets status_rule/status_request for a rule."""
-    problem = _licence_problem(item.licence_basis, now)
-    if problem:
-        return Item.Status.WITHHELD, problem
+    """(status, reason) for a new item; sets status_rule/status_request for a rule. Takedowns
+    (a rule, a blocked origin) come first: when the licence has lapsed too, the takedown is
+    what the item records."""
     origin = item.origin
     rule = block_rule_matching(
         domain=origin.domain,
@@ -198,6 +197,9 @@ def _decide(item: Item, now: datetime) -> tuple[str, str]:
     if origin.is_blocked:
         item.status_request = origin.blocked_by_request
         return Item.Status.WITHHELD, "origin blocked"
+    problem = _licence_problem(item.licence_basis, now)
+    if problem:
+        return Item.Status.WITHHELD, problem
     return Item.Status.PUBLISHED, ""
 
 
