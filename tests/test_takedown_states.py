@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
@@ -391,6 +392,24 @@ def test_no_automatic_approval_with_a_url_of_another_origin_or_an_unknown_url(or
         request_verify(removal_request=removal_request)
         removal_request.refresh_from_db()
         assert removal_request.status == Status.VERIFIED, removal_request.urls
+
+
+@pytest.mark.django_db
+def test_verification_costs_the_same_queries_for_one_url_or_a_hundred(origin):
+    """Verifying (the requester's click) checks every target for automatic approval with a
+    fixed number of queries, not one more per URL."""
+
+    def queries_to_verify(count):
+        items = ItemFactory.create_batch(count, origin=origin)
+        removal_request = submit(
+            requester_email="editor@daily.example", urls=[i.original_url for i in items]
+        )
+        with CaptureQueriesContext(connection) as queries:
+            request_verify(removal_request=removal_request)
+        assert removal_request.status == Status.APPROVED
+        return len(queries.captured_queries)
+
+    assert queries_to_verify(100) == queries_to_verify(1)
 
 
 # --- deadlines -----------------------------------------------------------------------------

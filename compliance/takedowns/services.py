@@ -204,7 +204,7 @@ def auto_approval_reason(removal_request: RemovalRequest) -> str:
     requester speaks for the origin (an address at its domain or a subdomain, or one of its
     listed contacts) and every URL resolved to an item of that origin."""
     origin = removal_request.origin
-    target_origins = [t.item.origin_id if t.item else None for t in removal_request.targets.all()]
+    target_origins = list(removal_request.targets.values_list("item__origin_id", flat=True))
     if origin is None or not target_origins or set(target_origins) != {origin.pk}:
         return ""
     email = removal_request.requester_email.strip().lower()
