@@ -2,8 +2,10 @@
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from compliance.items.models import Item
@@ -131,3 +133,27 @@ def test_sitemap_runs_a_fixed_number_of_queries(client, django_assert_num_querie
     ItemFactory.create_batch(30)
     with django_assert_num_queries(2):
         assert len(sitemap_locations(client.get("/sitemap.xml"))) == 33
+
+
+def test_characters_xml_forbids_never_reach_the_feed(client, tmp_path):
+    # HTML character references in a feed's CDATA can carry control characters that XML 1.0
+    # forbids; stored as they came, one such item made /feed/ fail for everyone.
+    feed = tmp_path / "controls.xml"
+    feed.write_bytes(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Fen &amp; Marsh</title>'
+        b"<link>https://fen-marsh.example/</link><item>"
+        b"<title><![CDATA[Snipe &#1;return to the &#xFFFE;fen]]></title>"
+        b"<author><![CDATA[notes@fen-marsh.example (Wren &#2;Halloway)]]></author>"
+        b"<link>https://fen-marsh.example/snipe</link>"
+        b"<description><![CDATA[<p>Seen at dawn&#3; by the sluice.</p>]]></description>"
+        b"</item></channel></rss>"
+    )
+    call_command("ingest", str(feed), stdout=StringIO(), stderr=StringIO())
+
+    response = client.get("/feed/")
+
+    assert response.status_code == 200
+    (item,) = rss_items(response)
+    assert item.findtext("title") == "Snipe return to the fen"
+    assert item.findtext(f"{DC}creator") == "Wren Halloway"
+    assert "<p>Seen at dawn by the sluice.</p>" in item.findtext("description")

@@ -50,6 +50,9 @@ _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?\?>")
 _XML_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _EMAIL_AND_NAME = re.compile(r"^\S+@\S+\s*\((?P<name>[^()]+)\)$")
 _NAME_AND_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<\S+@\S+>$")
+# Characters XML 1.0 forbids. Character references in a feed's HTML can carry them; stored,
+# they would break every XML document that shows the item (/feed/, for a start).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
 _FIGCAPTION = re.compile(r"<figcaption[^>]*>(.*?)</figcaption>", re.IGNORECASE | re.DOTALL)
 _BOMS = (
@@ -138,14 +141,13 @@ def sanitise_html(fragment: str, *, base_url: str = "") -> str:
         strip_comments=True,
     )
     # An image whose source was refused is an empty box: drop it.
-    return _IMG_WITHOUT_SRC.sub("", cleaned).strip()
+    return _XML_FORBIDDEN.sub("", _IMG_WITHOUT_SRC.sub("", cleaned)).strip()
 
 
 def _text(fragment: str) -> str:
     """Plain text of a title or caption that may carry markup or entities."""
-    return plain_text(
-        nh3.clean(fragment or "", tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
-    )
+    cleaned = nh3.clean(fragment or "", tags=set(), clean_content_tags=set(DROPPED_WITH_CONTENT))
+    return _XML_FORBIDDEN.sub("", plain_text(cleaned))
 
 
 # --- Encoding ------------------------------------------------------------------------------
