@@ -244,3 +244,26 @@ def test_links_get_nofollow_noopener_and_keep_mailto():
     assert 'href="mailto:desk@x.example"' in sanitise_html('<a href="mailto:desk@x.example">m</a>')
     assert "href" not in sanitise_html('<a href="data:text/html,boo">d</a>')
     assert "href" not in sanitise_html('<a href="JaVaScRiPt:alert(1)">j</a>')
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<img src="data:image/svg+xml;base64,PHN2Zz4=" alt="x">',
+        '<img src="javascript:alert(1)" alt="x">',
+        '<img src="https://cdn.example/a.jpg" srcset="javascript:alert(1) 1x" onerror="x()">',
+        '<a href="java&#09;script:alert(1)">tab</a>',
+        '<a href=" vbscript:msgbox(1)">vb</a>',
+        '<a href="data:text/html;base64,PHNjcmlwdD4=">d</a>',
+        # An attribute holding markup, in an image whose source is then refused.
+        '<img alt="&gt;&lt;script&gt;alert(1)&lt;/script&gt;" src="data:,x">',
+        '<img alt="><script>alert(1)</script>">',
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        '<a href="https://x.example/" onmouseover="x()" style="position:fixed">x</a>',
+    ],
+)
+def test_no_script_url_handler_or_markup_in_attributes_survives(markup):
+    cleaned = sanitise_html(markup, base_url=BASE).lower()
+    for forbidden in ("<script", "javascript", "vbscript", "data:", "onerror", "onmouseover"):
+        assert forbidden not in cleaned, (forbidden, cleaned)
+    assert "style" not in cleaned and "srcset" not in cleaned
