@@ -211,6 +211,51 @@ def test_the_same_message_delivered_twice_is_recorded_once():
     assert len(incoming()) == 1
 
 
+INJECTED = "=?utf-8?q?x=0D=0ABcc:_victim@elsewhere.example?="
+
+
+@pytest.mark.django_db
+def test_threading_headers_keep_only_message_ids_so_our_replies_can_be_sent():
+    """Encoded words can hide a line break in Message-ID, In-Reply-To or References. Those
+    values go back out in the headers of every mail on the request: kept as they came, each
+    send failed ("Header values can't contain newlines") and the requester was never told
+    anything. Only well-formed <ids> are kept; the raw message keeps the rest."""
+    raw = (
+        "From: Robin Rights <robin@rights.example>\n"
+        "To: removals@example.org\n"
+        f"Message-ID: <first.1@rights.example> {INJECTED}\n"
+        f"In-Reply-To: {INJECTED}\n"
+        f"References: <older.0@rights.example> {INJECTED}\n"
+        "Subject: Please remove\n\n"
+        "https://origin.example/news/the-glimmering-teapot\n"
+    ).encode()
+
+    mailgate(raw)
+
+    (kept,) = incoming()
+    assert kept.message_id == "<first.1@rights.example>"
+    assert (kept.in_reply_to, kept.references) == ("", "<older.0@rights.example>")
+    assert bytes(kept.raw) == raw
+    assert outbox_sweep() == 1
+    (sent,) = mail.outbox
+    headers = sent.message()
+    assert headers["In-Reply-To"] == "<first.1@rights.example>"
+    assert headers["References"] == "<older.0@rights.example> <first.1@rights.example>"
+    assert headers["Bcc"] is None and sent.bcc == []
+
+
+@pytest.mark.django_db
+def test_a_message_id_without_an_id_is_not_kept_for_threading():
+    raw = fixture("plain-utf8.eml").replace(
+        b"Message-ID: <plain-utf8.1@rights.example>", f"Message-ID: {INJECTED}".encode()
+    )
+    assert raw != fixture("plain-utf8.eml")
+    mailgate(raw)
+    (kept,) = incoming()
+    assert kept.message_id == ""
+    assert outbox_sweep() == 1
+
+
 # --- automatic mail ------------------------------------------------------------------------
 
 

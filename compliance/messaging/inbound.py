@@ -229,6 +229,15 @@ def _message_ids(*values: str) -> list[str]:
     return ids[-50:]  # the nearest ancestors are last in References
 
 
+def _first_message_id(value: str) -> str:
+    """The first well-formed <id> in a header, or "". Nothing else of Message-ID,
+    In-Reply-To or References is kept apart from the raw message: these values go back out
+    in the headers of our replies, where a line break decoded from an encoded word would
+    make every mail on the request fail to send."""
+    ids = MESSAGE_ID.findall(value)
+    return ids[0] if ids else ""
+
+
 def thread_request(subject: str, in_reply_to: str, references: str) -> RemovalRequest | None:
     """The request a message replies to: by the reference in its subject, else by the
     messages it says it answers."""
@@ -270,7 +279,7 @@ def message_receive(*, raw: bytes) -> Inbound:
             kept = None
         return Inbound(Outcome.UNPARSEABLE, kept, kept_at=path)
 
-    message_id = _header(message, "Message-ID")
+    message_id = _first_message_id(_header(message, "Message-ID"))
     if message_id:
         earlier = Message.objects.filter(direction=Message.Direction.IN, message_id=message_id)
         if earlier.exists():
@@ -280,8 +289,8 @@ def message_receive(*, raw: bytes) -> Inbound:
     sender = _addresses(message, "From")[0]
     address = _clean(sender.addr_spec)
     subject = _header(message, "Subject")
-    in_reply_to = _header(message, "In-Reply-To")
-    references = _clean(str(message.get("References") or ""))
+    in_reply_to = _first_message_id(_header(message, "In-Reply-To"))
+    references = " ".join(_message_ids(_clean(str(message.get("References") or ""))))
     text, html = bodies(message)
     recipients = [
         _clean(a.addr_spec, 320)
