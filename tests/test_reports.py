@@ -586,6 +586,27 @@ def test_recipients_given_to_the_schedule_replace_the_list(week_data, recipients
     assert sent and report.recipients == ["auditor@firm.example"]
 
 
+def test_a_report_is_never_marked_sent_to_something_that_is_not_an_address(week_data):
+    report = services.report_generate(period=WEEK)
+    with pytest.raises(ValueError, match="not an e-mail address"):
+        services.report_send(report_id=report.pk, recipients=["editor@paper.example", "e"])
+    report.refresh_from_db()
+    assert report.delivered_at is None and report.recipients == []
+    assert not Message.objects.exists()
+
+
+def test_the_schedule_s_recipients_may_be_one_address_written_as_text(db):
+    # Typed into the periodic task's kwargs as {"recipients": "auditor@firm.example"}: one
+    # address, not the list of its characters.
+    from compliance.reports.tasks import send_compliance_report
+
+    with time_machine.travel(datetime(2026, 3, 30, 7, tzinfo=UTC), tick=False):
+        send_compliance_report("weekly", "auditor@firm.example")
+    report = ComplianceReport.objects.get()
+    assert report.recipients == ["auditor@firm.example"]
+    assert Message.objects.get(kind="compliance_report").recipients == ["auditor@firm.example"]
+
+
 def test_an_alert_in_the_subject_when_an_invariant_is_broken(db, recipients):
     done = RemovalRequestFactory(status="completed", completed_at=berlin(24, 9))
     RemovalTargetFactory(request=done, item=item(OriginFactory(), republished=berlin(20, 9)))

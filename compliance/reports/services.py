@@ -8,6 +8,8 @@ it once; a failure rolls both back and the next run tries again.
 
 import logging
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -60,6 +62,12 @@ def report_send(*, report_id: int, recipients: list[str] | None = None) -> bool:
     been sent or nobody is to receive it."""
     report = ComplianceReport.objects.get(pk=report_id)
     to = list(recipients) if recipients else selectors.report_recipient_emails(kind=report.kind)
+    for address in to:
+        # Checked before the claim: a report marked sent to a non-address is never sent.
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValueError(f"{address!r} is not an e-mail address") from None
     if not to:
         logger.warning("%s: no active recipient, stored but not sent", report)
         return False

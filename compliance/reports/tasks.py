@@ -5,10 +5,14 @@ from .periods import KINDS
 
 
 @shared_task
-def send_compliance_report(period: str = "weekly", recipients: list[str] | None = None) -> None:
+def send_compliance_report(
+    period: str = "weekly", recipients: list[str] | str | None = None
+) -> None:
     """The beat entry point: report on the last full `period` (daily, weekly, monthly) in
     REPORT_TIME_ZONE and mail it. Running it twice for the same period sends nothing twice,
     so a late or repeated beat is harmless."""
     if period not in KINDS:
         raise ValueError(f"unknown period {period!r}: use one of {', '.join(KINDS)}")
+    if isinstance(recipients, str):  # one address typed into the schedule's kwargs
+        recipients = [recipients]
     services.report_run(kind=period, recipients=recipients or None)
