@@ -400,3 +400,16 @@ def test_request_page_links_the_decision_record_once_carried_out(officer_client)
         url = reverse(f"reports:{name}", args=[done.pk])
         assert url in page
         assert officer_client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_action_page_never_links_back_to_another_site(officer_client):
+    removal_request = RemovalRequestFactory(status="verified")
+    for evil in ("https://evil.example/", "javascript:alert(1)", "//evil.example/x"):
+        page = run_action(officer_client, "reject", removal_request, _return_to=evil)
+        html = page.content.decode()
+        assert "evil.example" not in html and "javascript:" not in html
+    page = run_action(
+        officer_client, "reject", removal_request, _return_to=change_url(removal_request)
+    )
+    assert f'href="{change_url(removal_request)}"' in page.content.decode()

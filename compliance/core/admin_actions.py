@@ -9,6 +9,7 @@ page, never a server error.
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 TEMPLATE = "admin/reason_action.html"
 
@@ -18,6 +19,17 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         help_text="Recorded in the audit trail.",
     )
+
+
+def return_to(request) -> str:
+    """The page an action started from (posted as `_return_to`), if it is one of ours:
+    it becomes a link and a redirect, so nothing else may pass."""
+    back = request.POST.get("_return_to", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return ""
 
 
 def form_action(
@@ -59,7 +71,7 @@ def form_action(
         "action": action,
         "submit_label": submit_label,
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        "return_to": request.POST.get("_return_to", ""),
+        "return_to": return_to(request),
     }
     request.current_app = modeladmin.admin_site.name
     return TemplateResponse(request, TEMPLATE, context)

@@ -16,12 +16,11 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from compliance.audit.services import Actor
 from compliance.core.admin import ReadOnly, StaffMayRead
 from compliance.core.admin_actions import ReasonForm as ActionReasonForm
-from compliance.core.admin_actions import form_action
+from compliance.core.admin_actions import form_action, return_to
 
 from . import reversal, services
 from .models import OPEN_STATUSES, BlockRule, CounterNotice, ReasonTemplate, RemovalRequest
@@ -565,7 +564,7 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
             "form": form,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "templates": ReasonTemplate.objects.filter(is_active=True),
-            "return_to": request.POST.get("_return_to", ""),
+            "return_to": return_to(request),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/takedowns/removalrequest/reject.html", context)
@@ -681,12 +680,8 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
     def response_action(self, request, queryset):
         """After an action started from a request's own page, go back to that page."""
         response = super().response_action(request, queryset)
-        back = request.POST.get("_return_to", "")
-        if (
-            isinstance(response, HttpResponseRedirect)
-            and back
-            and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-        ):
+        back = return_to(request)
+        if isinstance(response, HttpResponseRedirect) and back:
             return HttpResponseRedirect(back)
         return response
 
