@@ -85,3 +85,23 @@ def test_real_worker_sends_mail_queued_in_a_committed_transaction(celery_worker,
     assert sent[0]["To"] == "someone@example.net"
     message.refresh_from_db()
     assert message.state == Message.State.SENT
+
+
+@pytest.mark.django_db
+def test_a_requester_mail_abandoned_after_its_last_attempt_flags_the_request(monkeypatch):
+    from compliance.messaging.services import MAX_ATTEMPTS
+    from tests.factories import RemovalRequestFactory
+
+    removal_request = RemovalRequestFactory()
+    message = queue_hello(request=removal_request)
+    Message.objects.filter(pk=message.pk).update(attempts=MAX_ATTEMPTS - 1)
+    monkeypatch.setattr(
+        "django.core.mail.EmailMultiAlternatives.send",
+        lambda self: (_ for _ in ()).throw(ConnectionRefusedError("smtp down")),
+    )
+    assert message_send(message_id=message.pk) is False
+    message.refresh_from_db()
+    removal_request.refresh_from_db()
+    assert message.state == Message.State.ABANDONED
+    assert "could not be sent" in removal_request.attention_needed
+    assert "smtp down" in removal_request.attention_needed

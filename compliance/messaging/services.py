@@ -111,11 +111,28 @@ def message_send(*, message_id: int) -> bool:
         logger.warning(
             "sending message %s failed (attempt %s)", message_id, message.attempts, exc_info=True
         )
+        if give_up and message.request_id:
+            _flag_undelivered(message, exc)
         return False
     Message.objects.filter(pk=message_id).update(
         state=Message.State.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
+
+
+def _flag_undelivered(message: Message, error: Exception) -> None:
+    """A requester who never got our mail (an acknowledgement, a confirmation, a forwarded
+    counter-notice) was not told what the law or our promise says they must be: a person
+    has to step in."""
+    from compliance.audit.services import Actor
+    from compliance.takedowns.services import request_flag  # takedowns builds on messaging
+
+    request_flag(
+        removal_request=message.request,
+        reason=f"Mail “{message.subject}” to {', '.join(message.recipients)} could not be "
+        f"sent after {message.attempts} attempts ({type(error).__name__}: {error}).",
+        actor=Actor.system("outbox"),
+    )
 
 
 def outbox_sweep() -> int:
