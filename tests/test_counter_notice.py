@@ -21,7 +21,13 @@ from compliance.takedowns.business_days import (
     is_business_day,
 )
 from compliance.takedowns.models import BlockRule, CounterNotice, RemovalRequest
-from compliance.takedowns.services import TransitionError, block_rule_create, origin_block
+from compliance.takedowns.services import (
+    TransitionError,
+    block_rule_create,
+    origin_block,
+    request_attention_clear,
+    request_flag,
+)
 from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
 
 Status = RemovalRequest.Status
@@ -234,6 +240,33 @@ def test_the_beat_job_restores_after_ten_business_days(completed, officer, setti
     assert "10 business days" in reversed_event.reason
     mail = Message.objects.get(request=removal_request, kind="reversal")
     assert "published again" in mail.text_body
+
+
+def test_no_restoration_by_the_clock_while_the_request_waits_for_staff(
+    completed, officer, settings
+):
+    """The requester replied during the wait (perhaps: "we filed suit"): the content stays
+    down until staff have read it and cleared the flag."""
+    settings.TAKEDOWN_HOLIDAYS = HOLIDAYS
+    removal_request = completed[0]
+    with time_machine.travel(MONDAY, tick=False):
+        record(removal_request, officer)
+    request_flag(
+        removal_request=removal_request,
+        reason="A message arrived from the requester: read the thread and reply.",
+    )
+    late = MONDAY + timedelta(days=30)
+    with time_machine.travel(late, tick=False):
+        assert reversal.counter_notices_restore_due(now=timezone.now()) == []
+        removal_request.refresh_from_db()
+        assert removal_request.status == Status.COMPLETED
+        request_attention_clear(
+            removal_request=removal_request, user=officer, note="Read: no court action yet."
+        )
+        assert reversal.counter_notices_restore_due(now=timezone.now()) == [removal_request.pk]
+    cleared = AuditEvent.objects.get(action="request.attention_cleared")
+    assert cleared.reason == "Read: no court action yet." and cleared.actor_user == officer
+    assert "A message arrived" in cleared.before["attention_needed"]
 
 
 def test_legal_action_cancels_the_restoration(completed, officer):

@@ -179,6 +179,9 @@ def test_a_reply_with_the_reference_in_its_subject_joins_the_thread():
     assert event.after["message"] == reply.pk
     # Joining a thread sends nothing: no mail loop, no second acknowledgement.
     assert Message.objects.filter(direction=Message.Direction.OUT).count() == outgoing_before
+    # But a person wrote, so a person must read it: the request is flagged for staff.
+    removal_request.refresh_from_db()
+    assert "A message arrived from robin@rights.example" in removal_request.attention_needed
 
 
 @pytest.mark.django_db
@@ -286,6 +289,8 @@ def test_an_auto_reply_to_a_request_joins_its_thread_and_sends_nothing():
     assert RemovalRequest.objects.count() == 1
     assert Message.objects.get(message_id="<auto.10@rights.example>").request == removal_request
     assert Message.objects.filter(direction=Message.Direction.OUT).count() == 1
+    removal_request.refresh_from_db()
+    assert removal_request.attention_needed == ""  # an out-of-office needs nobody
 
 
 @pytest.mark.django_db

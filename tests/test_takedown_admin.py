@@ -413,3 +413,27 @@ def test_an_action_page_never_links_back_to_another_site(officer_client):
         officer_client, "reject", removal_request, _return_to=change_url(removal_request)
     )
     assert f'href="{change_url(removal_request)}"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_closed_request_that_needs_attention_stays_in_the_queue_until_handled(
+    officer_client,
+):
+    from compliance.takedowns.services import request_flag
+
+    done = RemovalRequestFactory(status="completed", completed_at=timezone.now())
+    quiet = RemovalRequestFactory(status="completed", completed_at=timezone.now())
+    request_flag(removal_request=done, reason="A message arrived from the requester.")
+    request_flag(removal_request=done, reason="Mail could not be sent.")
+    done.refresh_from_db()
+    assert "A message arrived" in done.attention_needed  # reasons add up
+    assert "could not be sent" in done.attention_needed
+    queue = officer_client.get(QUEUE).content.decode()
+    assert done.reference in queue and quiet.reference not in queue
+
+    page = officer_client.get(change_url(done)).content.decode()
+    assert 'value="clear_attention"' in page
+    run_action(officer_client, "clear_attention", done, apply="1", reason="Answered by mail.")
+    done.refresh_from_db()
+    assert done.attention_needed == ""
+    assert done.reference not in officer_client.get(QUEUE).content.decode()

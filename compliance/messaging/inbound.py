@@ -29,7 +29,7 @@ from compliance.core.normalise import normalise_url, plain_text
 from compliance.takedowns.intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS, is_web_address
 from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.selectors import request_for_reference
-from compliance.takedowns.services import request_submit
+from compliance.takedowns.services import request_flag, request_submit
 
 from .models import Message
 
@@ -331,6 +331,15 @@ def message_receive(*, raw: bytes) -> Inbound:
                 },
                 request=removal_request,
             )
+            if not automatic:
+                # A person wrote: perhaps that they filed suit during a counter-notice's
+                # wait, perhaps more evidence. Someone must read it, whatever the status.
+                request_flag(
+                    removal_request=removal_request,
+                    actor=Actor.system(MAILGATE),
+                    reason=f"A message arrived from {address} (“{subject[:120]}”): read the "
+                    "thread and reply.",
+                )
             return Inbound(Outcome.JOINED, incoming, removal_request, note=automatic)
 
         if automatic:

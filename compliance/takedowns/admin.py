@@ -59,7 +59,9 @@ class QueueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "all" or (self.value() is None and "status__exact" in request.GET):
             return queryset
-        return queryset.filter(status__in=OPEN_STATUSES)
+        # A closed request that needs a person (a reply during a counter-notice's wait, a
+        # failed mail) belongs in the working queue too.
+        return queryset.filter(Q(status__in=OPEN_STATUSES) | ~Q(attention_needed=""))
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -213,6 +215,7 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
         "record_counter_notice",
         "cancel_restoration",
         "restore_now",
+        "clear_attention",
     )
     fieldsets = (
         (
@@ -614,6 +617,24 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
             apply=cancel,
         )
 
+    @admin.action(description="Attention handled…", permissions=["change"])
+    def clear_attention(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="clear_attention",
+            title="Attention handled",
+            intro="Say what was done about what these requests were flagged for (a reply read "
+            "and answered, a failed mail sent another way, a self-check looked into). "
+            "Restorations waiting on a flagged request go ahead once it is cleared.",
+            submit_label="Clear the flag",
+            form_class=ActionReasonForm,
+            apply=lambda removal_request, data: services.request_attention_clear(
+                removal_request=removal_request, user=request.user, note=data["reason"]
+            ),
+        )
+
     @admin.action(description="Restore now (reverse the takedown)…", permissions=["decide"])
     def restore_now(self, request, queryset):
         return form_action(
@@ -659,6 +680,8 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
             offered.append(("reject", "Reject with a reason…"))
         if may_change and services.can_transition(obj.status, RemovalRequest.Status.WITHDRAWN):
             offered.append(("mark_withdrawn", "Mark withdrawn"))
+        if may_change and obj.attention_needed:
+            offered.append(("clear_attention", "Attention handled…"))
         if may_decide and obj.status == RemovalRequest.Status.COMPLETED:
             if obj.counter_notices.pending().exists():
                 offered.append(("cancel_restoration", "Legal action filed: cancel restoration…"))

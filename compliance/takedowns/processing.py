@@ -153,7 +153,7 @@ def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> Non
             after=check.as_audit(),
             request=current,
         )
-        if current.attention_needed.startswith(SELF_CHECK_FAILED):
+        if SELF_CHECK_FAILED in current.attention_needed:
             return  # staff were told already; the check itself is on the record above
         problems = "; ".join(check.failures[:3])
         services.request_flag(

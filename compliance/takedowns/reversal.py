@@ -207,6 +207,11 @@ def counter_notices_restore_due(*, now: datetime) -> list[int]:
     reversed_ids = []
     due = CounterNotice.objects.due(now).select_related("request").order_by("restore_at")
     for notice in due:
+        if notice.request.attention_needed:
+            # The requester may have written that they went to court, or a mail failed:
+            # nothing is restored by the clock until staff have looked.
+            logger.info("counter-notice %s waits: the request needs attention", notice.pk)
+            continue
         try:
             request_restore(
                 removal_request=notice.request,

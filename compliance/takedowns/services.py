@@ -504,11 +504,16 @@ def request_assign(*, removal_request: RemovalRequest, user, assignee) -> Remova
 def request_flag(
     *, removal_request: RemovalRequest, reason: str, actor: Actor | None = None
 ) -> RemovalRequest:
-    """Ask a person to look (a job gave up, a self-check failed): shown in the queue."""
+    """Ask a person to look (a job gave up, a self-check failed, the requester wrote):
+    shown in the queue whatever the request's status, until staff clear it. Reasons add up:
+    a new one never hides an earlier one."""
     reason = (reason or "").strip() or "needs attention"
     with transaction.atomic():
-        RemovalRequest.objects.filter(pk=removal_request.pk).update(attention_needed=reason)
-        removal_request.attention_needed = reason
+        current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
+        earlier = current.attention_needed.strip()
+        noted = f"{earlier}\n{reason}" if earlier and reason not in earlier else earlier or reason
+        RemovalRequest.objects.filter(pk=current.pk).update(attention_needed=noted)
+        removal_request.attention_needed = noted
         audit_record(
             actor=actor or Actor.system(TAKEDOWN_JOB),
             action="request.flagged",
@@ -517,6 +522,26 @@ def request_flag(
             request=removal_request,
         )
     return removal_request
+
+
+def request_attention_clear(*, removal_request: RemovalRequest, user, note: str) -> None:
+    """Staff looked at what the request was flagged for, and say what they did."""
+    note = (note or "").strip()
+    if not note:
+        raise ValueError("say what was done about it")
+    with transaction.atomic():
+        current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
+        if not current.attention_needed:
+            raise ValueError("nothing is waiting for attention")
+        RemovalRequest.objects.filter(pk=current.pk).update(attention_needed="")
+        audit_record(
+            actor=Actor.staff(user),
+            action="request.attention_cleared",
+            obj=current,
+            reason=note,
+            before={"attention_needed": current.attention_needed},
+            request=current,
+        )
 
 
 # --- block rules and blocked origins ------------------------------------------------------
