@@ -157,3 +157,12 @@ def test_characters_xml_forbids_never_reach_the_feed(client, tmp_path):
     assert item.findtext("title") == "Snipe return to the fen"
     assert item.findtext(f"{DC}creator") == "Wren Halloway"
     assert "<p>Seen at dawn by the sluice.</p>" in item.findtext("description")
+
+
+def test_every_feed_item_names_a_creator_the_origin_when_no_author_is_known(client):
+    ItemFactory(author="", origin=OriginFactory(name="Heron Bay Chronicle"))
+
+    (item,) = rss_items(client.get("/feed/"))
+
+    assert item.findtext(f"{DC}creator") == "Heron Bay Chronicle"
+    assert item.findtext(f"{DC}rights") and item.find("source") is not None

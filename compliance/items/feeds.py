@@ -75,7 +75,8 @@ class PublishedItemsFeed(Feed):
         feed_url = http_url(item.feed.url) if item.feed else ""
         return {
             "original_url": item.original_url,
-            "creator": item.author,
+            # Every item names its creator: the origin when the feed named no author.
+            "creator": item.author or item.origin.name,
             "rights": item.licence_note,
             "source_name": item.origin.name,
             "source_url": feed_url or item.origin.home_page,
