@@ -460,6 +460,31 @@ def test_the_same_article_under_a_new_guid_and_a_tracking_url_is_not_duplicated(
     assert Item.objects.count() == 3
 
 
+def test_another_origin_s_feed_carrying_the_same_article_changes_nothing(httpserver):
+    # A second site's feed (an aggregator, a scraper) links to an article we already hold:
+    # it is the same article, so nothing new is stored, and its text never replaces the
+    # origin's under the origin's frozen attribution.
+    feed = harbour_feed(httpserver)
+    services.feed_ingest(feed_id=feed.pk)
+    copycat = (
+        fixture("rss2.xml")
+        .replace(b"https://www.harbour-gazette.example/</link>", b"https://copycat.example/</link>")
+        .replace(b"Ferry timetable redrawn after tide survey", b"Ferry chaos: read it here")
+        .replace(b"hg-2026-", b"cc-")
+    )
+    other = FeedFactory(
+        origin=OriginFactory(domain="copycat.example"),
+        url=serve(httpserver, copycat, path="/copycat.xml"),
+    )
+
+    outcome = services.feed_ingest(feed_id=other.pk)
+
+    assert (outcome.new, outcome.updated, outcome.withheld) == (0, 0, 0)
+    ferry = Item.objects.get(guid="hg-2026-0001")
+    assert (ferry.title, ferry.origin) == ("Ferry timetable redrawn after tide survey", feed.origin)
+    assert Item.objects.count() == 3
+
+
 def test_a_changed_article_is_updated_but_its_frozen_texts_are_not(httpserver):
     basis = LicenceBasisFactory()
     feed = harbour_feed(httpserver, basis=basis)

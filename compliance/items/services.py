@@ -309,6 +309,10 @@ def _store_entry(feed: Feed, entry: ParsedEntry, now: datetime) -> str:
             or Item.objects.select_for_update().filter(url_key=key).order_by("pk").first()
         )
         if existing is not None:
+            if existing.origin_id != feed.origin_id:
+                # The same article seen in another site's feed: not stored twice, and that
+                # site's text never replaces the origin's under the origin's attribution.
+                return "unchanged"
             return _update_item(existing, entry)
         return _create_item(feed, entry, now)
 
