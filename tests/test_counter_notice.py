@@ -14,6 +14,7 @@ from compliance.audit.models import AuditEvent
 from compliance.audit.services import Actor
 from compliance.items.models import Item
 from compliance.messaging.models import Message
+from compliance.messaging.services import message_send
 from compliance.takedowns import reversal
 from compliance.takedowns.business_days import (
     add_business_days,
@@ -161,7 +162,7 @@ def test_recording_forwards_it_and_schedules_the_restoration(completed, officer,
     settings.TAKEDOWN_HOLIDAYS = HOLIDAYS
     removal_request = completed[0]
     notice = record(removal_request, officer)
-    assert notice.forwarded_at == MONDAY
+    assert notice.forwarded_at is None  # set when its mail is sent
     assert notice.restore_at == datetime(2026, 12, 21, 15, 30, tzinfo=UTC)
     assert notice.recorded_by == officer and notice.is_pending
     mail = Message.objects.get(request=removal_request, kind="counter_notice")
@@ -208,7 +209,8 @@ def test_the_beat_job_restores_after_ten_business_days(completed, officer, setti
     settings.TAKEDOWN_HOLIDAYS = HOLIDAYS
     removal_request, hidden, withheld, other_hidden = completed
     with time_machine.travel(MONDAY, tick=False):
-        record(removal_request, officer)
+        notice = record(removal_request, officer)
+        assert message_send(message_id=notice.forward_message_id)
     # Nine business days on (and the weekend between): nothing yet.
     with time_machine.travel(datetime(2026, 12, 18, 23, 0, tzinfo=UTC), tick=False):
         assert reversal.counter_notices_restore_due(now=timezone.now()) == []
@@ -242,6 +244,29 @@ def test_the_beat_job_restores_after_ten_business_days(completed, officer, setti
     assert "published again" in mail.text_body
 
 
+def test_the_clock_starts_when_the_counter_notice_reaches_the_requester(
+    completed, officer, settings
+):
+    settings.TAKEDOWN_HOLIDAYS = HOLIDAYS
+    removal_request = completed[0]
+    with time_machine.travel(MONDAY, tick=False):
+        notice = record(removal_request, officer)
+    ten_days_after_recording = datetime(2026, 12, 21, 15, 30, tzinfo=UTC)
+    with time_machine.travel(ten_days_after_recording, tick=False):
+        # The forward never went out (the mail server refused it so far): no clock.
+        assert reversal.counter_notices_restore_due(now=timezone.now()) == []
+    sent = MONDAY + timedelta(days=2)  # Wednesday
+    with time_machine.travel(sent, tick=False):
+        assert message_send(message_id=notice.forward_message_id)
+    with time_machine.travel(ten_days_after_recording, tick=False):
+        assert reversal.counter_notices_restore_due(now=timezone.now()) == []
+    notice.refresh_from_db()
+    assert notice.forwarded_at == sent
+    assert notice.restore_at == add_business_days(sent, 10, HOLIDAYS)
+    with time_machine.travel(notice.restore_at, tick=False):
+        assert reversal.counter_notices_restore_due(now=timezone.now()) == [removal_request.pk]
+
+
 def test_no_restoration_by_the_clock_while_the_request_waits_for_staff(
     completed, officer, settings
 ):
@@ -250,7 +275,8 @@ def test_no_restoration_by_the_clock_while_the_request_waits_for_staff(
     settings.TAKEDOWN_HOLIDAYS = HOLIDAYS
     removal_request = completed[0]
     with time_machine.travel(MONDAY, tick=False):
-        record(removal_request, officer)
+        notice = record(removal_request, officer)
+        assert message_send(message_id=notice.forward_message_id)
     request_flag(
         removal_request=removal_request,
         reason="A message arrived from the requester: read the thread and reply.",

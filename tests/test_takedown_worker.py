@@ -407,8 +407,20 @@ def test_the_beat_job_restores_a_counter_notice_whose_time_is_up(
         url_key=item.url_key,
         request=removal_request,
     )
+    fifteen_days_ago = timezone.now() - timedelta(days=15)
+    forward = Message.objects.create(
+        request=removal_request,
+        direction=Message.Direction.OUT,
+        kind="counter_notice",
+        state=Message.State.SENT,
+        sender="removals@example.org",
+        recipients=[removal_request.requester_email],
+        subject=f"[{removal_request.reference}] A counter-notice disputes your removal request",
+        sent_at=fifteen_days_ago,
+    )
     CounterNotice.objects.create(
         request=removal_request,
+        forward_message=forward,
         name="Casey Example",
         address="1 Invented Lane",
         phone="+44 0000 000000",
@@ -416,7 +428,7 @@ def test_the_beat_job_restores_a_counter_notice_whose_time_is_up(
         mistake_statement=True,
         jurisdiction_consent=True,
         signature="Casey Example",
-        forwarded_at=timezone.now() - timedelta(days=15),
+        forwarded_at=fifteen_days_ago,
         restore_at=timezone.now() - timedelta(minutes=1),
     )
 

@@ -432,7 +432,9 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
                     n.name,
                     n.email,
                     timezone.localtime(n.received_at).strftime("%Y-%m-%d"),
-                    timezone.localtime(n.forwarded_at).strftime("%Y-%m-%d %H:%M"),
+                    timezone.localtime(n.forwarded_at).strftime("%Y-%m-%d %H:%M")
+                    if n.forwarded_at
+                    else "not yet (its mail is unsent)",
                     state(n),
                 )
                 for n in notices

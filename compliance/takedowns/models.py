@@ -243,8 +243,8 @@ class CounterNoticeQuerySet(models.QuerySet):
 class CounterNotice(models.Model):
     """A dispute of a completed takedown by the person whose content was removed, with the
     elements of a DMCA 512(g)(3) counter-notification. Forwarded to the requester, it
-    schedules the content's restoration 10 business days later, unless staff record that
-    the requester filed legal action first."""
+    schedules the content's restoration 10 business days after the forward was sent,
+    unless staff record that the requester filed legal action first."""
 
     request = models.ForeignKey(
         RemovalRequest, on_delete=models.PROTECT, related_name="counter_notices"
@@ -273,7 +273,14 @@ class CounterNotice(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    forwarded_at = models.DateTimeField(null=True, blank=True)
+    # The mail that forwards it to the requester: the clock starts when it was sent.
+    forward_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    forwarded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the forwarding mail was sent."
+    )
+    # Earliest restoration; moved later once the forwarding mail is known to be sent.
     restore_at = models.DateTimeField(null=True, blank=True, db_index=True)
     legal_action_filed_at = models.DateTimeField(null=True, blank=True)
     legal_action_note = models.TextField(blank=True)

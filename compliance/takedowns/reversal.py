@@ -1,9 +1,9 @@
 """Undoing a takedown: counter-notices (DMCA 512(g)) and the restoration that follows.
 
 A counter-notice is recorded by staff on a completed request and forwarded at once to the
-requester; the content comes back COUNTER_NOTICE_BUSINESS_DAYS business days later (the
-law's window is 10 to 14), unless staff record first that the requester filed legal
-action. Restoration, by the beat job or by staff at once, reverses the whole request in
+requester; the content comes back COUNTER_NOTICE_BUSINESS_DAYS business days after that
+mail was sent (the law's window is 10 to 14), unless staff record first that the requester
+filed legal action. Restoration, by the beat job or by staff at once, reverses the whole request in
 one transaction whose first step is the completed -> reversed transition: of two attempts
 only one restores anything.
 """
@@ -20,6 +20,7 @@ from django.utils import timezone
 from compliance.audit.services import Actor, audit_record
 from compliance.items.models import Item
 from compliance.items.services import items_restore
+from compliance.messaging.models import Message
 
 from . import services
 from .business_days import add_business_days
@@ -100,10 +101,7 @@ def counter_notice_record(
                     jurisdiction_consent=True,
                     received_at=received_at or now,
                     recorded_by=user,
-                    forwarded_at=now,
-                    restore_at=add_business_days(
-                        now, COUNTER_NOTICE_BUSINESS_DAYS, settings.TAKEDOWN_HOLIDAYS
-                    ),
+                    restore_at=_restoration_after(now),
                 )
         except IntegrityError:
             raise services.TransitionError(
@@ -113,15 +111,16 @@ def counter_notice_record(
             actor=Actor.staff(user),
             action="counter_notice.recorded",
             obj=notice,
-            reason=f"forwarded to the requester; restoration due {notice.restore_at:%Y-%m-%d}",
+            reason="forwarded to the requester; restoration due "
+            f"{COUNTER_NOTICE_BUSINESS_DAYS} business days after the mail is sent, "
+            f"{notice.restore_at:%Y-%m-%d} at the earliest",
             after={
-                "forwarded_at": notice.forwarded_at,
                 "restore_at": notice.restore_at,
                 "business_days": COUNTER_NOTICE_BUSINESS_DAYS,
             },
             request=current,
         )
-        services.request_mail(
+        notice.forward_message = services.request_mail(
             removal_request=current,
             kind="counter_notice",
             subject="A counter-notice disputes your removal request",
@@ -130,7 +129,29 @@ def counter_notice_record(
                 "business_days": COUNTER_NOTICE_BUSINESS_DAYS,
             },
         )
+        notice.save(update_fields=["forward_message"])
     return notice
+
+
+def _restoration_after(sent: datetime) -> datetime:
+    return add_business_days(sent, COUNTER_NOTICE_BUSINESS_DAYS, settings.TAKEDOWN_HOLIDAYS)
+
+
+def _clock_started(notice: CounterNotice, now: datetime) -> bool:
+    """Whether the notice's business days have run since it reached the requester (the
+    forwarding mail was sent). A forward still queued, failing or abandoned starts no
+    clock; once it is sent, the notice records when, and when the content is due back."""
+    forward = notice.forward_message
+    if forward is None or forward.state != Message.State.SENT:
+        logger.info("counter-notice %s waits: its forward to the requester is unsent", notice.pk)
+        return False
+    if notice.forwarded_at != forward.sent_at:
+        notice.forwarded_at = forward.sent_at
+        notice.restore_at = _restoration_after(forward.sent_at)
+        CounterNotice.objects.filter(pk=notice.pk).update(
+            forwarded_at=notice.forwarded_at, restore_at=notice.restore_at
+        )
+    return notice.restore_at <= now
 
 
 def counter_notice_cancel(*, counter_notice: CounterNotice, user, note: str) -> CounterNotice:
@@ -205,8 +226,14 @@ def counter_notices_restore_due(*, now: datetime) -> list[int]:
     """Beat job: restore every request whose counter-notice waited its business days
     without notice of legal action. Returns the ids of the requests reversed."""
     reversed_ids = []
-    due = CounterNotice.objects.due(now).select_related("request").order_by("restore_at")
+    due = (
+        CounterNotice.objects.due(now)
+        .select_related("request", "forward_message")
+        .order_by("restore_at")
+    )
     for notice in due:
+        if not _clock_started(notice, now):
+            continue
         if notice.request.attention_needed:
             # The requester may have written that they went to court, or a mail failed:
             # nothing is restored by the clock until staff have looked.
