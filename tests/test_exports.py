@@ -293,7 +293,13 @@ def test_the_lumen_notice():
     }
     text = json.dumps(notice)
     assert "dana.notifier@private.example" not in text and "1234567" not in text
-    assert notice["body"] == "As [private] (phone [private]) I object to this copy."
+    assert notice["body"] == ""  # nothing staff have not reviewed and published
+    assert item.title in first["description"]
+    removal.ground = "privacy"
+    private = exports.lumen_notice(removal)["notice"]["works_attributes"][0]
+    assert item.title not in private["description"] and item.author not in json.dumps(private)
+    removal.public_explanation = "As [private] I object to this copy."
+    assert exports.lumen_notice(removal)["notice"]["body"] == "As [private] I object to this copy."
 
 
 @pytest.mark.django_db

@@ -17,8 +17,6 @@ from django.conf import settings
 
 from compliance.takedowns.models import RemovalRequest
 
-from .redaction import redact_request_explanation
-
 Ground = RemovalRequest.Ground
 
 # The EU and EEA member states: the site is reachable in all of them.
@@ -227,9 +225,14 @@ def lumen_notice(removal_request) -> dict:
             )
             continue
         by = f" by {item.author}" if item.author else ""
+        described = (
+            f"An article published by {item.origin.name}"  # its title may name the person
+            if removal_request.is_about_a_person
+            else f"“{item.title}”{by}, published by {item.origin.name}"
+        )
         works.append(
             {
-                "description": f"“{item.title}”{by}, published by {item.origin.name}",
+                "description": described,
                 "kind": "Article",
                 "copyrighted_urls_attributes": [{"url": item.original_url}],
                 "infringing_urls_attributes": [{"url": item.public_url}],
@@ -250,7 +253,8 @@ def lumen_notice(removal_request) -> dict:
         RemovalRequest.Status.REVERSED: "Yes",
         RemovalRequest.Status.REJECTED: "No",
     }.get(removal_request.status, "Unspecified")
-    body = removal_request.public_explanation or redact_request_explanation(removal_request)
+    # Only what staff reviewed and published: an automatic redaction may miss a name.
+    body = removal_request.public_explanation
     return {
         "notice": {
             "type": LUMEN_TYPE[_ground(removal_request)],

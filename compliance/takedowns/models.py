@@ -129,6 +129,12 @@ class RemovalRequest(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_about_a_person(self) -> bool:
+        """Privacy and defamation requests: even a removed article's title may name the
+        person it is about, so public records show no titles for them."""
+        return self.ground in (self.Ground.PRIVACY, self.Ground.DEFAMATION)
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_at < timezone.now()
 
