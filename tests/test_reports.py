@@ -717,3 +717,20 @@ def test_plain_staff_read_stored_reports_but_nobody_changes_or_deletes_them(
     assert client.post(change, {"kind": "daily"}).status_code == 403
     report.refresh_from_db()
     assert report.kind == "weekly"
+
+
+def test_compliance_officers_manage_recipients_and_schedules_plain_staff_only_read(db, client):
+    client.force_login(UserFactory(username="olive", officer=True))
+    added = client.post(
+        "/admin/reports/reportrecipient/add/",
+        {"name": "Editor", "email": "editor@paper.example", "active": "on", "weekly": "on"},
+    )
+    assert added.status_code == 302
+    assert client.get("/admin/django_celery_beat/periodictask/").status_code == 200
+    client.force_login(UserFactory(username="clerk"))
+    refused = client.post(
+        "/admin/reports/reportrecipient/add/",
+        {"name": "Intruder", "email": "x@paper.example", "active": "on", "weekly": "on"},
+    )
+    assert refused.status_code == 403
+    assert selectors.report_recipient_emails(kind="weekly") == ["editor@paper.example"]
