@@ -29,7 +29,13 @@ from compliance.takedowns.services import (
     request_attention_clear,
     request_flag,
 )
-from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
+from tests.factories import (
+    ItemFactory,
+    OriginFactory,
+    RemovalRequestFactory,
+    RemovalTargetFactory,
+    UserFactory,
+)
 
 Status = RemovalRequest.Status
 UTC = ZoneInfo("UTC")
@@ -293,6 +299,31 @@ def test_no_restoration_by_the_clock_while_the_request_waits_for_staff(
     cleared = AuditEvent.objects.get(action="request.attention_cleared")
     assert cleared.reason == "Read: no court action yet." and cleared.actor_user == officer
     assert "A message arrived" in cleared.before["attention_needed"]
+
+
+def test_reversing_one_request_keeps_down_what_another_standing_request_covers(completed, officer):
+    """Request A hid the item; request B (completed, naming the same article) covers it
+    too. Reversing A must not bring back what B still asks to keep down."""
+    removal_request, hidden, withheld, _ = completed
+    second_request = RemovalRequestFactory(
+        status=Status.COMPLETED,
+        scope="items",
+        origin=removal_request.origin,
+        completed_at=timezone.now(),
+    )
+    RemovalTargetFactory(request=second_request, item=hidden)
+
+    reversal.request_restore(
+        removal_request=removal_request, actor=Actor.staff(officer), reason="Counter-notice."
+    )
+
+    hidden.refresh_from_db()
+    assert hidden.status == "hidden" and hidden.status_request == second_request
+    assert Item.objects.get(pk=withheld.pk).status == "published"  # A's alone
+    handed = AuditEvent.objects.get(action="item.reattributed", object_id=hidden.pk)
+    assert handed.request == second_request
+    assert handed.before == {"request": removal_request.reference}
+    assert second_request.reference in handed.reason
 
 
 def test_legal_action_cancels_the_restoration(completed, officer):

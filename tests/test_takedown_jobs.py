@@ -241,6 +241,35 @@ def test_a_withdrawal_just_after_the_job_started_hides_nothing(site, origin):
     assert not AuditEvent.objects.filter(action__in=["item.hidden", "rule.created"]).exists()
 
 
+@pytest.mark.django_db
+def test_a_withdrawal_after_the_takedown_ran_brings_the_content_back(origin):
+    """Hidden, kept down by rules, the origin blocked, and then the requester withdraws
+    while the job is still checking: everything it did is undone."""
+    items = ItemFactory.create_batch(2, origin=origin)
+    removal_request = approved_request(items[0], scope="origin")
+    Status_ = RemovalRequest.Status
+    RemovalRequest.objects.filter(pk=removal_request.pk).update(status=Status_.PROCESSING)
+    processing._take_down(removal_request)
+    processing._keep_down(removal_request, reason="test")
+    assert [status_of(i) for i in items] == ["hidden", "hidden"]
+    origin.refresh_from_db()
+    assert origin.is_blocked
+
+    request_withdraw(
+        removal_request=RemovalRequest.objects.get(pk=removal_request.pk),
+        actor=Actor.requester(removal_request.requester_email),
+        reason="We settled.",
+    )
+
+    assert [status_of(i) for i in items] == ["published", "published"]
+    assert not BlockRule.objects.filter(request=removal_request, is_active=True).exists()
+    origin.refresh_from_db()
+    assert not origin.is_blocked
+    restored = AuditEvent.objects.filter(request=removal_request, action="item.restored")
+    assert restored.count() == 2 and "withdrawn: We settled." in restored.first().reason
+    assert Message.objects.filter(request=removal_request, kind="withdrawal").exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_self_check_flags_the_request_and_confirms_nothing(settings, origin, httpserver):
     # A site that still shows the page (a stale cache in front of it, say).

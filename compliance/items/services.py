@@ -749,6 +749,33 @@ def items_hide(*, items: QuerySet[Item], actor: Actor, reason: str, removal_requ
         )
 
 
+def items_reattribute(
+    *, items: QuerySet[Item], from_request, to_request, actor: Actor, reason: str
+) -> int:
+    """Items `from_request` took down that `to_request` also covers stay down, now under
+    `to_request` (so that reversing the first does not bring back what the second still
+    asks to keep down). Their status does not change; each gets an `item.reattributed`
+    audit event. Two statements; returns how many moved."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = Item.objects.filter(
+            pk__in=items.values("pk"),
+            status_request=from_request,
+            status__in=[Item.Status.HIDDEN, Item.Status.WITHHELD],
+        )
+        _audit_each(
+            rows,
+            actor=actor,
+            action="item.reattributed",
+            reason=reason,
+            before={"request": from_request.reference},
+            after={"request": to_request.reference},
+            request=to_request,
+            now=now,
+        )
+        return rows.update(status_request=to_request, status_reason=reason, status_rule=None)
+
+
 def _licence_invalid(now: datetime) -> Q:
     """Items whose licence basis is not in force at `now` (an item without a basis is
     published with a note saying so, as at ingest)."""

@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from compliance.audit.services import Actor, audit_record
 from compliance.items.models import Item
-from compliance.items.services import items_restore
+from compliance.items.services import items_reattribute, items_restore
 from compliance.messaging.models import Message
 
 from . import services
 from .business_days import add_business_days
 from .models import CounterNotice, RemovalRequest
+from .selectors import request_target_items
 
 logger = logging.getLogger("compliance.takedowns")
 
@@ -198,20 +199,11 @@ def request_restore(
     with transaction.atomic():
         # The claim: of two restorations, the second fails here and changes nothing.
         services.request_reverse(removal_request=removal_request, actor=actor, reason=reason)
-        item_reason = f"Removal request {removal_request.reference} reversed: {reason}"
-        restored = items_restore(
-            items=Item.objects.filter(
-                status_request=removal_request,
-                status__in=[Item.Status.HIDDEN, Item.Status.WITHHELD],
-            ),
-            actor=actor,
-            reason=item_reason,
+        restored = takedown_undo(
             removal_request=removal_request,
+            actor=actor,
+            reason=f"Removal request {removal_request.reference} reversed: {reason}",
         )
-        for rule in removal_request.block_rules.filter(is_active=True).order_by("pk"):
-            services.block_rule_deactivate(rule=rule, actor=actor, reason=item_reason)
-        for origin in removal_request.blocked_origins.order_by("pk"):
-            services.origin_unblock(origin=origin, actor=actor, reason=item_reason)
         removal_request.counter_notices.pending().update(restored_at=now)
         services.request_mail(
             removal_request=removal_request,
@@ -220,6 +212,46 @@ def request_restore(
             context={"reason": reason, "restored": restored},
         )
     return removal_request
+
+
+# Requests whose takedown is decided and stands: what they cover stays down.
+LIVE_STATUSES = (
+    RemovalRequest.Status.APPROVED,
+    RemovalRequest.Status.PROCESSING,
+    RemovalRequest.Status.COMPLETED,
+)
+
+
+def takedown_undo(*, removal_request: RemovalRequest, actor: Actor, reason: str) -> int:
+    """Undo what a request's takedown did (it was reversed, or withdrawn while being
+    carried out): publish again the items it hid or withheld, stop its block rules, unblock
+    an origin it blocked. Items that another request still standing also covers stay down,
+    handed over to that request. Call inside the transaction that moves the request out of
+    its live status. Returns how many items were published again."""
+    mine = Item.objects.filter(
+        status_request=removal_request, status__in=[Item.Status.HIDDEN, Item.Status.WITHHELD]
+    )
+    others = (
+        RemovalRequest.objects.filter(status__in=LIVE_STATUSES, origin__in=mine.values("origin_id"))
+        .exclude(pk=removal_request.pk)
+        .order_by("received_at", "pk")
+    )
+    for other in others:
+        items_reattribute(
+            items=mine.filter(pk__in=request_target_items(other).values("pk")),
+            from_request=removal_request,
+            to_request=other,
+            actor=actor,
+            reason=f"{reason}; removal request {other.reference} still covers it",
+        )
+    restored = items_restore(
+        items=mine, actor=actor, reason=reason, removal_request=removal_request
+    )
+    for rule in removal_request.block_rules.filter(is_active=True).order_by("pk"):
+        services.block_rule_deactivate(rule=rule, actor=actor, reason=reason)
+    for origin in removal_request.blocked_origins.order_by("pk"):
+        services.origin_unblock(origin=origin, actor=actor, reason=reason)
+    return restored
 
 
 def counter_notices_restore_due(*, now: datetime) -> list[int]:
