@@ -487,6 +487,12 @@ def test_every_kind_of_broken_promise_is_found(db):
     inactive = item(origin, republished=berlin(21, 9), author="Pat Other", author_key="pat other")
     BlockRuleFactory(item=inactive, kind="author", is_active=False)
     item(OriginFactory(domain="epsilon.example"), author="Casey Quill", author_key="casey quill")
+    # Nor the same text at another site, which the rule does not reach (as at ingest).
+    item(
+        OriginFactory(domain="wire-copy.example"),
+        body=original.body,
+        text_fingerprint=original.text_fingerprint,
+    )
     # A completed request with one target still published; a reversed one is fine.
     done = RemovalRequestFactory(
         reference="TD-2026-00200", status="completed", completed_at=berlin(22, 9)

@@ -246,12 +246,22 @@ def test_block_rule_matching_by_kind(origin):
         )
         == url
     )
+    # The same text comes back at its origin (or a subdomain of it) under any URL...
+    for domain in ("harbour-gazette.example", "archive.harbour-gazette.example"):
+        assert (
+            block_rule_matching(
+                domain=domain, **{**nothing, "text_fingerprint": text_fingerprint(QUAY_BODY)}
+            )
+            == url
+        )
+    # ...but another site carrying the same text (a wire story it licensed) is not this
+    # request's: the rule does not reach it.
     assert (
         block_rule_matching(
             domain="elsewhere.example",
             **{**nothing, "text_fingerprint": text_fingerprint(QUAY_BODY)},
         )
-        == url
+        is None
     )
     assert (
         block_rule_matching(

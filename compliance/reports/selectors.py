@@ -451,7 +451,8 @@ def _ends_with_dot(domain: str, suffix: str) -> str:
 
 def published_blocked_items() -> list[dict]:
     """Published items that an active block rule matches, as ingest matches them
-    (compliance.takedowns.rules): a URL rule by normalised URL or by text fingerprint, an
+    (compliance.takedowns.rules): a URL rule by normalised URL or by text fingerprint (at
+    the rule's domain and its subdomains), an
     author rule by (domain, author), an origin rule by domain, its subdomains included.
     Each is a promise broken. One query: four rule-driven, indexed lookups, UNION ALL."""
     active = "r.is_active = %s"
@@ -463,7 +464,13 @@ def published_blocked_items() -> list[dict]:
                 WHERE {active} AND r.kind = 'url' AND r.url_key <> ''
             UNION ALL
             SELECT 'text', i.id FROM {RULE} r
-                {_rule_lookup("i.text_fingerprint = r.text_fingerprint")}
+                {
+        _rule_lookup(
+            "i.text_fingerprint = r.text_fingerprint AND i.origin_id IN ("
+            f"SELECT fo.id FROM {ORIGIN} fo WHERE fo.domain = r.domain "
+            f"OR {_ends_with_dot('fo.domain', 'r.domain')})"
+        )
+    }
                 WHERE {active} AND r.kind = 'url' AND r.text_fingerprint <> ''
             UNION ALL
             SELECT 'author', i.id FROM {RULE} r
