@@ -437,3 +437,27 @@ def test_a_closed_request_that_needs_attention_stays_in_the_queue_until_handled(
     done.refresh_from_db()
     assert done.attention_needed == ""
     assert done.reference not in officer_client.get(QUEUE).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_mailed_request_without_the_notice_elements_is_shown_and_approved_as_such(
+    officer_client,
+):
+    complete = RemovalRequestFactory(status="verified")
+    mailed = RemovalRequestFactory(
+        status="verified", channel="email", good_faith=False, accuracy=False, signature=""
+    )
+    assert "complete: every element" in officer_client.get(change_url(complete)).content.decode()
+    page = officer_client.get(change_url(mailed)).content.decode()
+    assert "incomplete, missing the good-faith statement" in page and "the signature" in page
+
+    run_action(officer_client, "approve", complete, mailed)
+    mailed.refresh_from_db()
+    assert mailed.status == Status.APPROVED
+    assert "Approved on an incomplete notice, without the good-faith" in mailed.decision_reason
+    event = AuditEvent.objects.get(request=mailed, action="request.approved")
+    assert "the signature" in event.after["notice_missing"]
+    assert (
+        AuditEvent.objects.get(request=complete, action="request.approved").after["notice_missing"]
+        == []
+    )

@@ -230,6 +230,7 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
                     "deadline",
                     "assignee",
                     "attention_needed",
+                    "notice_completeness",
                 )
             },
         ),
@@ -290,12 +291,24 @@ class RemovalRequestAdmin(StaffMayRead, admin.ModelAdmin):
         "completed_at",
         "closed_at",
         "attention_needed",
+        "notice_completeness",
         "targets_table",
         "covered_items",
         "counter_notices",
         "message_thread",
         "audit_history",
     )
+
+    @admin.display(description="notice")
+    def notice_completeness(self, obj):
+        missing = services.notice_missing_elements(obj)
+        if not missing:
+            return "complete: every element of a DMCA / DSA notice is there"
+        return format_html(
+            '<strong style="color:#b45309">incomplete, missing {}</strong> (ask the requester '
+            "to use the form; approving anyway is recorded as such)",
+            ", ".join(missing),
+        )
 
     def has_add_permission(self, request):
         return False  # requests arrive by the form, by mail or through the API
