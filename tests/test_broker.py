@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from kombu import Connection
+from kombu.transport.virtual import BrokerState
 
 from compliance.core import broker
 
@@ -18,7 +19,12 @@ def connection(tmp_path):
         "data_folder_out": str(folder),
         "control_folder": str(tmp_path / "control"),  # kombu's default is ./control
     }
-    with Connection("filesystem://", transport=broker.Transport, transport_options=options) as conn:
+    # kombu's filesystem transport keeps declared bindings in state global to the process:
+    # a binding declared earlier in the run (Celery publishing to the settings' folders)
+    # would keep this test's own exchange table from being written, and its messages would
+    # be routed nowhere. A transport class of its own starts with empty state.
+    transport = type("IsolatedTransport", (broker.Transport,), {"global_state": BrokerState()})
+    with Connection("filesystem://", transport=transport, transport_options=options) as conn:
         yield conn
 
 
