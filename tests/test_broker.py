@@ -84,3 +84,15 @@ def test_no_message_is_lost_between_a_busy_producer_and_consumer(connection):
     producer.join()
     queue.close()
     assert sorted(received) == list(range(sent))
+
+
+def test_a_message_no_queue_would_receive_is_refused_not_dropped(connection):
+    from kombu import Exchange, Producer
+
+    channel = connection.channel()
+    exchange = Exchange("takedowns", type="direct")
+    exchange.declare(channel=channel)
+    producer = Producer(channel, exchange=exchange)
+    with pytest.raises(broker.filesystem.ChannelError, match="no queue is bound"):
+        producer.publish({"request": 7}, routing_key="nowhere")
+    channel.close()

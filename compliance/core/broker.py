@@ -45,6 +45,17 @@ class Channel(filesystem.Channel):
                 partial.unlink()
         super()._queue_bind(exchange, routing_key, pattern, queue)
 
+    def _lookup(self, exchange, routing_key, default=None):
+        # kombu drops a message that a direct exchange routes to no queue, silently (no
+        # dead-letter queue here). Refusing it instead lets the caller's fallback act:
+        # enqueue_on_commit logs it and the row's periodic sweep queues the work again.
+        queues = super()._lookup(exchange, routing_key, default)
+        if not queues and exchange and self.typeof(exchange).type == "direct":
+            raise filesystem.ChannelError(
+                f"no queue is bound to exchange {exchange!r} for {routing_key!r}"
+            )
+        return queues
+
 
 class Transport(filesystem.Transport):
     Channel = Channel
