@@ -199,8 +199,18 @@ def test_the_exit_status_is_non_zero_only_when_nothing_could_be_read(httpserver)
 def test_nothing_to_do_is_a_usage_error():
     with pytest.raises(CommandError, match="nothing to ingest"):
         call_command("ingest", stdout=StringIO())
-    with pytest.raises(CommandError, match="no feed with id 999"):
-        call_command("ingest", "--feed", "999", stdout=StringIO())
+
+
+def test_an_unknown_feed_id_is_reported_and_skipped(httpserver):
+    url = serve(httpserver, fixture("atom.xml"), path="/atom.xml")
+    call_command("ingest", url, stdout=StringIO())
+    feed = Feed.objects.get()
+    out, err = StringIO(), StringIO()
+    call_command("ingest", "--feed", "999", "--feed", str(feed.pk), stdout=out, stderr=err)
+    assert out.getvalue().endswith("new 0, updated 0, withheld 0, failed 1\n")
+    assert "there is no feed 999" in err.getvalue()
+    with pytest.raises(CommandError, match="no feed could be read"):
+        call_command("ingest", "--feed", "999", stdout=StringIO(), stderr=StringIO())
 
 
 # --- Bad feeds are recorded and skipped ----------------------------------------------------

@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from compliance.items import services
-from compliance.items.models import Feed
 
 
 class Command(BaseCommand):
@@ -38,12 +37,6 @@ class Command(BaseCommand):
     def handle(self, *args, sources, due, feed_ids, **options):
         if not (sources or due or feed_ids):
             raise CommandError("nothing to ingest: give --due, --feed ID or a path or URL")
-        unknown = set(feed_ids) - set(
-            Feed.objects.filter(pk__in=feed_ids).values_list("pk", flat=True)
-        )
-        if unknown:
-            raise CommandError(f"no feed with id {', '.join(map(str, sorted(unknown)))}")
-
         jobs = [(str(feed_id), {"feed_id": feed_id}) for feed_id in feed_ids]
         if due:
             claimed = [feed_id for feed_id in services.feeds_claim_due() if feed_id not in feed_ids]
