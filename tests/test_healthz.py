@@ -27,6 +27,7 @@ def test_healthy(client):
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
     assert "no-cache" in response["Cache-Control"]
+    assert client.head("/healthz").status_code == 200  # load balancers probe with HEAD
 
 
 def test_broker_unreachable_is_503(client, broker_down):

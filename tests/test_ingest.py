@@ -621,8 +621,12 @@ def test_a_blocked_origin_gets_nothing_published(httpserver):
     }
 
 
-def test_a_broken_disclaimer_template_withholds_and_flags_the_origin(httpserver):
-    feed = harbour_feed(httpserver, disclaimer_template="{% if %}")
+@pytest.mark.parametrize(
+    "template",
+    ["{% if %}", '{% include "no-such-template.txt" %}'],  # broken to compile, or to render
+)
+def test_a_broken_disclaimer_template_withholds_and_flags_the_origin(httpserver, template):
+    feed = harbour_feed(httpserver, disclaimer_template=template)
     services.feed_ingest(feed_id=feed.pk)
     assert not Item.objects.published().exists()
     assert Item.objects.filter(status_reason__startswith="disclaimer template error").count() == 3
@@ -636,6 +640,14 @@ def test_slugs_stay_unique_when_titles_repeat(httpserver):
     assert Item.objects.get(guid="hg-2026-0001").slug == (
         "ferry-timetable-redrawn-after-tide-survey-2"
     )
+
+
+def test_titles_slugify_cannot_spell_get_a_slug_from_their_guid():
+    from compliance.items.services import _unique_slug
+
+    first = _unique_slug("Новости гавани", "guid-one")
+    second = _unique_slug("港口新闻", "guid-two")
+    assert first.startswith("item-") and second.startswith("item-") and first != second
 
 
 def test_entries_without_a_link_or_with_a_repeated_guid_are_skipped_with_a_warning(httpserver):

@@ -3,7 +3,7 @@ import logging
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from compliance.celery import app as celery_app
 
@@ -32,7 +32,7 @@ def _probe_broker() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
 
 
-@require_GET
+@require_safe  # GET, and HEAD for load balancers that probe with it
 @never_cache
 def healthz(request):
     status = {

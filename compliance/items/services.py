@@ -115,7 +115,14 @@ def _render_disclaimer(item: Item) -> str:
         },
         autoescape=False,
     )
-    return Template(source).render(context).strip()
+    try:
+        return Template(source).render(context).strip()
+    except TemplateSyntaxError:
+        raise
+    except Exception as exc:
+        # A template that compiles can still fail as it renders ({% include %} of a file
+        # that is not there): treated like a broken template, never a crashed entry.
+        raise TemplateSyntaxError(f"{type(exc).__name__}: {exc}") from exc
 
 
 def item_freeze_attribution(*, item: Item) -> None:
@@ -146,8 +153,10 @@ def _fit(model, name: str, value: str) -> str:
     return value[: model._meta.get_field(name).max_length]
 
 
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:SLUG_CHARS].strip("-") or "item"
+def _unique_slug(title: str, guid: str) -> str:
+    # A title in a script slugify drops (Cyrillic, Chinese…) would give every such item
+    # "item", "item-2", … and one more query per item each time: name it by its guid.
+    base = slugify(title)[:SLUG_CHARS].strip("-") or f"item-{sha256_text(guid)[:10]}"
     slug, number = base, 2
     while Item.objects.filter(slug=slug).exists():
         slug, number = f"{base}-{number}", number + 1
@@ -234,7 +243,7 @@ def _create_item(feed: Feed, entry: ParsedEntry, now: datetime) -> str:
     item.status, item.status_reason = status, reason
     if status == Item.Status.PUBLISHED:
         item.republished_at = now
-    item.slug = _unique_slug(item.title)
+    item.slug = _unique_slug(item.title, item.guid)
     try:
         with transaction.atomic():
             item.save(force_insert=True)
