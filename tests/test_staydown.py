@@ -287,3 +287,26 @@ def test_block_rule_matching_costs_a_fixed_number_of_queries(origin, django_asse
     }
     with django_assert_num_queries(4):  # url, fingerprint, author, origin: each indexed
         assert block_rule_matching(**candidate) is None
+
+
+def test_an_edit_that_makes_a_published_article_match_a_rule_takes_it_down(ingest_feed, origin):
+    ingest_feed()
+    first = Item.objects.get(guid="hg-2026-0001")
+    assert first.status == Item.Status.PUBLISHED
+    request = RemovalRequestFactory()
+    BlockRuleFactory(
+        kind=BlockRule.Kind.AUTHOR,
+        origin=origin,
+        domain=origin.domain,
+        author="Pellam Voss",
+        author_key="pellam voss",
+        request=request,
+    )
+    edited = RSS2.replace(
+        b"<dc:creator>Mirela Quance</dc:creator>", b"<dc:creator>Pellam Voss</dc:creator>", 1
+    )
+    outcome = ingest_feed(edited)
+    assert (outcome.updated, outcome.withheld) == (0, 1)
+    first.refresh_from_db()
+    assert first.status == Item.Status.HIDDEN and first.status_request == request
+    assert AuditEvent.objects.for_object(first).filter(action="item.hidden").exists()

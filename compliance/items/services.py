@@ -277,7 +277,9 @@ def _create_item(feed: Feed, entry: ParsedEntry, now: datetime) -> str:
 
 def _update_item(item: Item, entry: ParsedEntry) -> str:
     """Bring a published item up to date with its entry. Hidden and withheld items are left
-    alone: an update must never bring them back. Returns "updated" or "unchanged"."""
+    alone: an update must never bring them back. An edit that makes the article match a
+    block rule (a new author line, a removed text) takes it down as a new item would be.
+    Returns "updated", "withheld" or "unchanged"."""
     if item.status != Item.Status.PUBLISHED:
         return "unchanged"
     fields = _entry_fields(entry)
@@ -298,6 +300,20 @@ def _update_item(item: Item, entry: ParsedEntry) -> str:
         before=before,
         after={name: str(getattr(item, name))[:300] for name in changed},
     )
+    rule = block_rule_matching(
+        domain=item.origin.domain,
+        url_key=item.url_key,
+        author_key=item.author_key,
+        text_fingerprint=item.text_fingerprint,
+    )
+    if rule is not None:
+        items_hide(
+            items=Item.objects.filter(pk=item.pk),
+            actor=INGEST_ACTOR,
+            reason=f"block rule: {rule} (the feed changed the article)",
+            removal_request=rule.request,
+        )
+        return "withheld"
     return "updated"
 
 
