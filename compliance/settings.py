@@ -318,9 +318,10 @@ TAKEDOWN_RATE_LIMIT_PER_HOUR = env_int("TAKEDOWN_RATE_LIMIT_PER_HOUR", 5)
 # site by another (internal) address, e.g. http://web:8000.
 SELF_CHECK_BASE_URL = env_str("SELF_CHECK_BASE_URL", SITE_URL).rstrip("/")
 SELF_CHECK_TIMEOUT_SECONDS = env_int("SELF_CHECK_TIMEOUT_SECONDS", 10)
-# Item pages one check requests at most; a larger takedown checks an even sample of them
-# (the feed and sitemap checks always cover every item).
-SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 500)
+# Every hidden item's page is requested (0); a positive number makes a larger takedown
+# check an even sample of that many pages instead (the feed and sitemap checks always
+# cover every item), for sites where requesting each page takes too long.
+SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 0)
 # A request still `processing` this long after its job started is queued again.
 TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
 # Counter-notice restorations count business days: weekends and these dates are skipped.

@@ -443,6 +443,22 @@ def test_a_large_takedown_checks_a_sample_of_pages_but_lists_every_item(site, se
 
 
 @pytest.mark.django_db(transaction=True)
+def test_by_default_every_removed_page_is_requested_and_the_lease_kept(
+    site, settings, origin, monkeypatch
+):
+    monkeypatch.setattr(selfcheck, "PROGRESS_EVERY", 3)
+    items = ItemFactory.create_batch(7, origin=origin)
+    removal_request = approved_request(items[0], scope="origin")
+    leases = []
+    renew = processing._renew_lease
+    monkeypatch.setattr(processing, "_renew_lease", lambda r: (leases.append(1), renew(r)))
+    assert run(removal_request) == "completed"
+    check = AuditEvent.objects.get(action="request.self_check").after
+    assert (check["checked"], check["items"], check["passed"]) == (7, 7, True)
+    assert len(leases) == 1 + 2  # taken once, renewed after pages 3 and 6
+
+
+@pytest.mark.django_db(transaction=True)
 def test_every_sitemap_page_is_read(settings, httpserver, monkeypatch):
     monkeypatch.setattr(selfcheck, "SITEMAP_PAGE_SIZE", 2)
     settings.SELF_CHECK_BASE_URL = httpserver.url_for("").rstrip("/")

@@ -55,9 +55,7 @@ def request_process(*, removal_request_id: int) -> str:
     if removal_request.status != Status.PROCESSING:
         return removal_request.status
     # This run holds the lease now: the stuck sweep leaves it alone for a while.
-    RemovalRequest.objects.filter(pk=removal_request.pk, status=Status.PROCESSING).update(
-        processing_started_at=timezone.now()
-    )
+    _renew_lease(removal_request)
     with transaction.atomic():
         # Any open request may be withdrawn, this one too since the status was read above:
         # hide nothing unless it is still processing, and hold the row meanwhile so that a
@@ -76,7 +74,7 @@ def request_process(*, removal_request_id: int) -> str:
         f"/items/{slug}/"
         for slug in request_target_items(removal_request).values_list("slug", flat=True)
     ]
-    check = run_self_check(paths)
+    check = run_self_check(paths, progress=lambda: _renew_lease(removal_request))
     if not check.passed:
         _flag_failed_check(removal_request, check)
         return "flagged"
@@ -216,6 +214,13 @@ def describe_rule(rule: BlockRule) -> str:
     if rule.kind == BlockRule.Kind.AUTHOR:
         return f"anything by {rule.author} from {rule.domain}"
     return f"everything from {rule.domain} and its subdomains"
+
+
+def _renew_lease(removal_request: RemovalRequest) -> None:
+    """Still at work (a long self-check): keep the stuck sweep from queueing it again."""
+    RemovalRequest.objects.filter(pk=removal_request.pk, status=Status.PROCESSING).update(
+        processing_started_at=timezone.now()
+    )
 
 
 def requests_requeue_stuck(*, now: datetime | None = None) -> list[int]:

@@ -82,15 +82,24 @@ def _listed_paths(session: requests.Session, url: str, check: SelfCheck, what: s
     return {urlsplit(link.strip()).path for link in links}
 
 
-def run_self_check(paths: list[str]) -> SelfCheck:
-    """Check that every item page in `paths` (e.g. "/items/<slug>/") is gone from the site."""
+# A long check calls back this often (pages), e.g. to renew the job's lease.
+PROGRESS_EVERY = 200
+
+
+def run_self_check(paths: list[str], *, progress=None) -> SelfCheck:
+    """Check that every item page in `paths` (e.g. "/items/<slug>/") is gone from the site:
+    each page is requested, unless SELF_CHECK_MAX_PAGES sets a sample size. `progress()`,
+    if given, is called every PROGRESS_EVERY pages."""
     base = settings.SELF_CHECK_BASE_URL.rstrip("/")
     check = SelfCheck(items=len(paths))
     wanted = set(paths)
+    limit = settings.SELF_CHECK_MAX_PAGES or len(paths)
     with requests.Session() as session:
         session.headers["User-Agent"] = f"{settings.SITE_NAME}-self-check"
-        for path in _sample(sorted(paths), settings.SELF_CHECK_MAX_PAGES):
+        for path in _sample(sorted(paths), limit):
             check.checked += 1
+            if progress is not None and check.checked % PROGRESS_EVERY == 0:
+                progress()
             try:
                 status = _get(session, f"{base}{path}").status_code
             except requests.RequestException as exc:
