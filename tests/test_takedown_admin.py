@@ -461,3 +461,19 @@ def test_a_mailed_request_without_the_notice_elements_is_shown_and_approved_as_s
         AuditEvent.objects.get(request=complete, action="request.approved").after["notice_missing"]
         == []
     )
+
+
+@pytest.mark.django_db
+def test_the_group_recreated_at_runtime_has_what_the_migrations_granted():
+    from compliance.takedowns.permissions import OFFICER_PERMISSIONS, officers_group
+
+    migrated = set(
+        Group.objects.get(name="Compliance officers").permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    listed = {(app, codename) for app, names in OFFICER_PERMISSIONS.items() for codename in names}
+    assert migrated == listed
+    Group.objects.filter(name="Compliance officers").delete()
+    recreated = set(officers_group().permissions.values_list("content_type__app_label", "codename"))
+    assert recreated == migrated

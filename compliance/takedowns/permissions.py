@@ -1,7 +1,8 @@
 """Who may decide removal requests: the "Compliance officers" group (and superusers).
 
-Migration 0003 creates the group on every database; `officers_group()` recreates it where
-a database was emptied since (a flushed test database, for instance).
+Migrations create the group on every database (takedowns 0003, reports 0003: keep
+OFFICER_PERMISSIONS equal to what they grant); `officers_group()` recreates it where a
+database was emptied since (a flushed test database, for instance).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -15,6 +16,7 @@ OFFICER_PERMISSIONS = {
         "decide_removalrequest",
         "view_removaltarget",
         "view_blockrule",
+        "view_counternotice",
         "view_reasontemplate",
         "add_reasontemplate",
         "change_reasontemplate",
@@ -24,12 +26,34 @@ OFFICER_PERMISSIONS = {
         "view_item",
         "change_item",
         "view_origin",
+        "add_origin",
         "change_origin",
         "view_feed",
+        "add_feed",
+        "change_feed",
+        "delete_feed",
         "view_licencebasis",
+        "add_licencebasis",
+        "change_licencebasis",
     ],
     "audit": ["view_auditevent"],
     "messaging": ["view_message"],
+    # Added by compliance/reports/migrations/0003 (with view_counternotice above).
+    "reports": [
+        "view_compliancereport",
+        "view_reportrecipient",
+        "add_reportrecipient",
+        "change_reportrecipient",
+        "delete_reportrecipient",
+    ],
+    "django_celery_beat": [
+        "view_periodictask",
+        "add_periodictask",
+        "change_periodictask",
+        "view_crontabschedule",
+        "add_crontabschedule",
+        "change_crontabschedule",
+    ],
 }
 
 
