@@ -438,12 +438,9 @@ def request_withdraw(
     """The requester (or staff on their behalf) withdraws an open request; the requester
     gets a confirmation. Withdrawn while its takedown was under way, whatever the job
     already took down comes back (unless another request still covers it)."""
+    from .reversal import takedown_undo  # reversal builds on this module
+
     with transaction.atomic():
-        before = (
-            RemovalRequest.objects.filter(pk=removal_request.pk)
-            .values_list("status", flat=True)
-            .first()
-        )
         _transition(
             removal_request,
             to=Status.WITHDRAWN,
@@ -451,15 +448,13 @@ def request_withdraw(
             reason=reason.strip(),
             changes={"closed_at": timezone.now()},
         )
-        if before in (Status.APPROVED, Status.PROCESSING):
-            from .reversal import takedown_undo  # reversal builds on this module
-
-            takedown_undo(
-                removal_request=removal_request,
-                actor=actor,
-                reason=f"Removal request {removal_request.reference} withdrawn"
-                + (f": {reason.strip()}" if reason.strip() else ""),
-            )
+        # Nothing to undo unless the job had started (approved or processing).
+        takedown_undo(
+            removal_request=removal_request,
+            actor=actor,
+            reason=f"Removal request {removal_request.reference} withdrawn"
+            + (f": {reason.strip()}" if reason.strip() else ""),
+        )
         _mail_requester(
             removal_request,
             kind="withdrawal",
