@@ -106,7 +106,7 @@ def main() -> bool:
             _replace_rules(connection, origins, RULES, concentrated=concentrated)
             sample = BlockRule.objects.filter(kind=BlockRule.Kind.URL).order_by("-pk").first()
             found = block_rule_matching(
-                domain="elsewhere.example",
+                domain=sample.domain,  # the same text, back at its own origin
                 url_key="",
                 author_key="",
                 text_fingerprint=sample.text_fingerprint,
