@@ -1,11 +1,14 @@
 """The public removal form /takedown/: fields of the contract, validation, abuse protection."""
 
+import contextlib
 import html
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -314,6 +317,44 @@ def test_invalid_or_robot_submissions_do_not_use_up_the_rate_limit(client, setti
     client.post(FORM, valid_data(website="filled"))
     assert client.post(FORM, valid_data()).status_code == 302
     assert client.post(FORM, valid_data()).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_submissions_from_one_address_cannot_all_slip_under_the_limit(
+    settings, monkeypatch
+):
+    """Two submissions at once from a client with one request left: one is stored, the
+    other refused. Each thread pauses after counting; if counting were not serialised,
+    both would count 0 there and both be stored."""
+    settings.TAKEDOWN_RATE_LIMIT_PER_HOUR = 1
+    barrier = threading.Barrier(2)
+    count = intake.submission_allowed
+
+    def count_then_pause(client_key, now):
+        answer = count(client_key, now)
+        # With the lock, the other thread is queued behind this one and the wait times out.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=3)
+        return answer
+
+    monkeypatch.setattr(intake, "submission_allowed", count_then_pause)
+    outcomes = []
+
+    def submit():
+        try:
+            client = Client(REMOTE_ADDR="198.51.100.9")
+            outcomes.append(client.post(FORM, valid_data()).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == [302, 429]
+    assert RemovalRequest.objects.count() == 1
+    assert Message.objects.filter(kind="acknowledgement").count() == 1
 
 
 # --- intake helpers (the API reuses them) --------------------------------------------------

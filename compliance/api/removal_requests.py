@@ -300,20 +300,20 @@ class RemovalRequestViewSet(GenericViewSet):
     def create(self, request):
         data = RemovalRequestInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        client_key = intake.client_key_for(request)
-        now = timezone.now()
-        allowed, retry_at = intake.submission_allowed(client_key, now)
-        if not allowed:
-            wait = max(1, math.ceil((retry_at - now).total_seconds()))
+        try:
+            with domain_errors():
+                removal_request = request_submit(
+                    channel=RemovalRequest.Channel.API,
+                    client_key=intake.client_key_for(request),
+                    **data.validated_data,
+                )
+        except intake.RateLimited as limited:
+            wait = max(1, math.ceil((limited.retry_at - timezone.now()).total_seconds()))
             raise Throttled(
                 wait=wait,
                 detail="Too many removal requests from this address in the last hour; "
                 f"try again in {math.ceil(wait / 60)} minute(s).",
-            )
-        with domain_errors():
-            removal_request = request_submit(
-                channel=RemovalRequest.Channel.API, client_key=client_key, **data.validated_data
-            )
+            ) from None
         receipt = ReceiptSerializer({**_receipt(removal_request), "detail": RECEIPT_DETAIL})
         return Response(receipt.data, status=status.HTTP_201_CREATED)
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import connection
 
 from .models import RemovalRequest, RemovalTarget
 
@@ -57,6 +58,27 @@ def client_key_for(http_request) -> str:
     if not subject:
         return ""
     return hmac.new(settings.SECRET_KEY.encode(), subject.encode(), hashlib.sha256).hexdigest()
+
+
+class RateLimited(Exception):
+    """This client has sent its hourly share of removal requests; it may send again at
+    `retry_at`."""
+
+    def __init__(self, retry_at: datetime):
+        super().__init__(f"rate limit reached; retry at {retry_at.isoformat()}")
+        self.retry_at = retry_at
+
+
+def client_lock(client_key: str) -> None:
+    """Inside a transaction, wait until no other transaction of this client holds the
+    lock, and hold it until commit, so that counting a client's requests and storing the
+    next one cannot interleave with a concurrent submission. PostgreSQL: an advisory lock
+    on the key. SQLite: nothing to do, every transaction here begins IMMEDIATE, so write
+    transactions already run one at a time."""
+    if connection.vendor == "postgresql" and client_key:
+        lock_id = int.from_bytes(hashlib.sha256(client_key.encode()).digest()[:8], signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
 def submission_allowed(client_key: str, now: datetime) -> tuple[bool, datetime | None]:

@@ -28,6 +28,7 @@ from compliance.items.models import Origin
 from compliance.messaging.models import Message
 from compliance.messaging.services import mail_queue
 
+from . import intake
 from . import targets as target_resolution
 from .models import OPEN_STATUSES, BlockRule, RemovalRequest, RemovalTarget
 from .permissions import DECIDE_PERMISSION
@@ -240,7 +241,9 @@ def request_submit(
 ) -> RemovalRequest:
     """Store a new request as `received`, resolve its targets, and acknowledge it by mail
     with the verification and status links. The caller validates the fields; impossible
-    values (an unknown channel, role, scope or ground) raise ValueError."""
+    values (an unknown channel, role, scope or ground) raise ValueError. With a
+    `client_key`, the hourly rate limit applies: beyond it, intake.RateLimited is raised
+    and nothing is stored."""
     _check_choice("channel", channel, RemovalRequest.Channel, blank=False)
     _check_choice("role", role, RemovalRequest.Role, blank=True)
     _check_choice("scope", scope, RemovalRequest.Scope, blank=False)
@@ -253,6 +256,13 @@ def request_submit(
     urls = list(dict.fromkeys(u.strip() for u in urls if u and u.strip()))
     now = timezone.now()
     with transaction.atomic():
+        if client_key:
+            # Counted under the client's lock, in the transaction that stores the request:
+            # simultaneous submissions from one address cannot all slip under the limit.
+            intake.client_lock(client_key)
+            allowed, retry_at = intake.submission_allowed(client_key, now)
+            if not allowed:
+                raise intake.RateLimited(retry_at)
         removal_request = RemovalRequest.objects.create(
             # A placeholder until the primary key gives the reference, in this transaction.
             reference=f"~{secrets.token_hex(8)}",

@@ -86,19 +86,20 @@ def _form(request):
         logger.info("removal form: honeypot filled in, submission discarded")
         return render(request, "takedowns/neutral.html")
 
-    client_key = intake.client_key_for(request)
-    now = timezone.now()
-    allowed, retry_at = intake.submission_allowed(client_key, now)
-    if not allowed:
+    try:
+        removal_request = request_submit(
+            channel=RemovalRequest.Channel.WEB,
+            client_key=intake.client_key_for(request),
+            **form.submission(),
+        )
+    except intake.RateLimited as limited:
+        retry_at = limited.retry_at
         response = render(
             request, "takedowns/form.html", {"form": form, "retry_at": retry_at}, status=429
         )
-        response["Retry-After"] = str(max(1, math.ceil((retry_at - now).total_seconds())))
+        wait = (retry_at - timezone.now()).total_seconds()
+        response["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
-
-    removal_request = request_submit(
-        channel=RemovalRequest.Channel.WEB, client_key=client_key, **form.submission()
-    )
     # POST/redirect/GET to a page only the submitter can reach: its URL holds the request's
     # secret status token, which nobody else has.
     return redirect("takedowns:sent", token=removal_request.status_token)
