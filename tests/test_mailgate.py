@@ -104,6 +104,19 @@ NEW_REQUESTS = {
         ],
         "Please remove this and that .",
     ),
+    # A notice forwarded as an attachment (message/rfc822) and a list of copies attached as
+    # text: their URLs count too; a non-text attachment is not read.
+    "forwarded-notice.eml": (
+        "desk@agency.example",
+        "Agency Desk",
+        "Fwd: Notice of infringement",
+        [
+            "https://origin.example/news/forwarded-story",
+            "https://origin.example/news/listed-in-attachment",
+            "https://origin.example/news/forwarded-linked",
+        ],
+        "we act for the author. Her notice is attached",
+    ),
     "unknown-charset.eml": (
         "pat@rights.example",
         "Pat Unknown",

@@ -149,6 +149,23 @@ def bodies(message: EmailMessage) -> tuple[str, str]:
     return _part_text(text), _part_text(html)
 
 
+def readable_parts(message: EmailMessage) -> tuple[str, str]:
+    """All the text and all the HTML a message carries, to look for URLs in: its bodies,
+    and also text attachments and the parts of a forwarded message (message/rfc822), the
+    way agencies often pass on the notice they were sent."""
+    texts, htmls = [], []
+    try:
+        for part in message.walk():
+            content_type = part.get_content_type()
+            if content_type == "text/plain":
+                texts.append(_part_text(part))
+            elif content_type == "text/html":
+                htmls.append(_part_text(part))
+    except Exception:  # a structure too broken to walk: the bodies are still read
+        return bodies(message)
+    return "\n".join(texts), "\n".join(htmls)
+
+
 class _LinkCollector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -354,7 +371,7 @@ def message_receive(*, raw: bytes) -> Inbound:
             channel=RemovalRequest.Channel.EMAIL,
             requester_email=address,
             requester_name=_clean(sender.display_name or "", 200),
-            urls=urls_in(text, html),
+            urls=urls_in(*readable_parts(message)),
             explanation=explanation,
             incoming_message=incoming,
         )
