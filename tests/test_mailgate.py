@@ -117,6 +117,14 @@ NEW_REQUESTS = {
         ],
         "we act for the author. Her notice is attached",
     ),
+    # Headers in raw 8-bit Latin-1, not encoded words (old or careless mailers).
+    "raw-8bit-latin1-headers.eml": (
+        "zoe@rights.example",
+        "Zoë Brontë",
+        "Retrait de mon récit",
+        ["https://origin.example/news/recit-d-hiver"],
+        "veuillez retirer mon récit",
+    ),
     "unknown-charset.eml": (
         "pat@rights.example",
         "Pat Unknown",

@@ -81,14 +81,29 @@ def inbox_keep(raw: bytes, reason: str) -> Path:
 # --- reading a message ---------------------------------------------------------------------
 
 
+def _has_raw_bytes(text: str) -> bool:
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
+
 def _clean(text: str, limit: int | None = None) -> str:
-    """Text fit for the database: undecodable bytes (kept by the parser as surrogates)
-    read as UTF-8 or replaced, NUL removed, optionally cut to `limit`."""
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")
+    """Text fit for the database: raw 8-bit bytes (which the parser keeps as surrogates)
+    read as UTF-8, or else as Windows-1252, as mail clients do with such headers; NUL
+    removed; optionally cut to `limit`."""
+    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", "replace")
+    text = text.replace("\x00", "")
     return text[:limit] if limit else text
 
 
 def _header(message: EmailMessage, name: str) -> str:
+    # Raw 8-bit bytes in a header: the email package would decode them as UTF-8 or lose
+    # them; read the source ourselves so that _clean can fall back to Windows-1252.
+    source = next((v for k, v in message.raw_items() if k.lower() == name.lower()), "")
+    if _has_raw_bytes(source):
+        return _clean(" ".join(source.split()), HEADER_MAX)
     try:
         value = message.get(name)
     except Exception:  # a header too broken to parse reads as absent
