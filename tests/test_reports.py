@@ -539,7 +539,7 @@ def recipients(db):
 
 def test_the_report_is_stored_and_mailed_with_the_csv_attached(week_data, recipients):
     report, sent = services.report_run(period=WEEK)
-    assert sent is True
+    assert sent == ["counsel@paper.example", "editor@paper.example"]
     report.refresh_from_db()
     assert (report.kind, report.start, report.end) == ("weekly", WEEK.start, WEEK.end)
     assert report.time_zone == "Europe/Berlin"
@@ -566,7 +566,7 @@ def test_the_report_is_stored_and_mailed_with_the_csv_attached(week_data, recipi
 def test_the_same_period_run_twice_sends_once(week_data, recipients):
     first, sent_first = services.report_run(period=WEEK)
     second, sent_second = services.report_run(period=WEEK)
-    assert (sent_first, sent_second) == (True, False)
+    assert (sent_first, sent_second) == (["counsel@paper.example", "editor@paper.example"], [])
     assert first.pk == second.pk
     assert ComplianceReport.objects.count() == 1
     assert Message.objects.filter(kind="compliance_report").count() == 1
@@ -579,17 +579,50 @@ def test_the_same_period_run_twice_sends_once(week_data, recipients):
 
 def test_a_report_nobody_receives_is_kept_and_sent_once_someone_does(week_data):
     report, sent = services.report_run(period=WEEK)
-    assert sent is False and report.delivered_at is None
+    assert sent == [] and report.delivered_at is None
     ReportRecipient.objects.create(name="Editor", email="editor@paper.example")
     RemovalRequestFactory(received_at=berlin(24, 12))  # undelivered: computed afresh
     again, sent = services.report_run(period=WEEK)
-    assert sent is True and again.pk == report.pk
+    assert sent == ["editor@paper.example"] and again.pk == report.pk
     assert again.figures["requests"]["received"] == 8
 
 
 def test_recipients_given_to_the_schedule_replace_the_list(week_data, recipients):
     report, sent = services.report_run(period=WEEK, recipients=["auditor@firm.example"])
     assert sent and report.recipients == ["auditor@firm.example"]
+
+
+def test_a_second_schedule_s_own_recipients_get_the_report_as_first_sent(week_data, recipients):
+    """A second weekly schedule for the board: the period already went to the list, yet
+    the board gets it too, unchanged, and nobody receives it twice."""
+    first, _ = services.report_run(period=WEEK)
+    RemovalRequestFactory(received_at=berlin(24, 12))  # after delivery: not in the report
+    board = ["board@paper.example", "EDITOR@paper.example"]
+    again, sent = services.report_run(period=WEEK, recipients=board)
+    assert sent == ["board@paper.example"]  # the editor had it already
+    assert again.html == first.html and again.figures["requests"]["received"] == 7
+    assert again.recipients == [
+        "counsel@paper.example",
+        "editor@paper.example",
+        "board@paper.example",
+    ]
+    assert again.message_id == first.message_id  # the first delivery's mail
+    mails = Message.objects.filter(kind="compliance_report").order_by("pk")
+    assert [m.recipients for m in mails] == [
+        ["counsel@paper.example", "editor@paper.example"],
+        ["board@paper.example"],
+    ]
+    assert services.report_run(period=WEEK, recipients=board)[1] == []
+    assert services.report_run(period=WEEK)[1] == []
+    assert mails.count() == 2
+
+
+def test_a_recipient_added_later_gets_the_period_on_the_next_run(week_data, recipients):
+    services.report_run(period=WEEK)
+    ReportRecipient.objects.create(name="Auditor", email="auditor@firm.example")
+    _, sent = services.report_run(period=WEEK)
+    assert sent == ["auditor@firm.example"]
+    assert Message.objects.filter(kind="compliance_report").count() == 2
 
 
 def test_a_report_is_never_marked_sent_to_something_that_is_not_an_address(week_data):

@@ -48,16 +48,17 @@ class ComplianceReportAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
             reverse("reports:report-json", args=[report.pk]),
         )
 
-    @admin.action(description="Send to the active recipients (reports not sent yet)")
+    @admin.action(description="Send to the active recipients who have not received it")
     def send(self, request, queryset):
         sent = sum(
-            services.report_send(report_id=pk) for pk in queryset.values_list("pk", flat=True)
+            bool(services.report_send(report_id=pk))
+            for pk in queryset.values_list("pk", flat=True)
         )
         level = messages.SUCCESS if sent else messages.WARNING
         self.message_user(
             request,
-            f"{sent} report(s) sent; reports already sent are never "
-            "sent twice, and none is sent without an active recipient.",
+            f"{sent} report(s) sent; nobody receives a report twice, and none is sent "
+            "without an active recipient.",
             level,
         )
 

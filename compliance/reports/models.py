@@ -30,10 +30,10 @@ class ComplianceReport(models.Model):
     figures = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     html = models.TextField()
     csv = models.TextField()
-    # The addresses it was mailed to (empty until delivered).
+    # Every address it was mailed to (empty until delivered); nobody receives it twice.
     recipients = models.JSONField(default=list, blank=True)
-    # Set when the mail was written to the outbox: claimed with a conditional update, so a
-    # second run of the same period sends nothing.
+    # When it was first mailed: from then on it is the record of what was sent, never
+    # computed again.
     delivered_at = models.DateTimeField(null=True, blank=True)
     message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1,9 +1,11 @@
 """Writes for compliance reports and the transparency page.
 
-A report is generated (stored once per period) and sent (mailed once per period). Sending
-claims the report with a conditional update of `delivered_at` in the transaction that
-writes the mail to the outbox, so two runs of the same period, even concurrent ones, mail
-it once; a failure rolls both back and the next run tries again.
+A report is generated (stored once per period) and sent: each address receives each
+period's report at most once. Sending locks the report row and records the addresses in
+the transaction that writes the mail to the outbox, so two runs of the same period, even
+concurrent ones, mail it once; a failure rolls both back and the next run tries again. A
+second schedule of the same kind with recipients of its own, or a recipient added later,
+gets the report as it was first sent.
 """
 
 import logging
@@ -56,32 +58,37 @@ def _csv_filename(report: ComplianceReport) -> str:
     return f"compliance-report-{report.kind}-{report.first_day:%Y%m%d}-{report.last_day:%Y%m%d}.csv"
 
 
-def report_send(*, report_id: int, recipients: list[str] | None = None) -> bool:
+def report_send(*, report_id: int, recipients: list[str] | None = None) -> list[str]:
     """Mail the stored report (HTML body, CSV attached) to `recipients`, or to the active
-    recipients of its kind. Returns True if this call sent it; False if it had already
-    been sent or nobody is to receive it."""
+    recipients of its kind, leaving out whoever has already received it. Returns the
+    addresses this call mailed: none if everyone had it or nobody is to receive it."""
     report = ComplianceReport.objects.get(pk=report_id)
     to = list(recipients) if recipients else selectors.report_recipient_emails(kind=report.kind)
     for address in to:
-        # Checked before the claim: a report marked sent to a non-address is never sent.
+        # Checked before anything is recorded: a report is never marked sent to a
+        # non-address.
         try:
             validate_email(address)
         except ValidationError:
             raise ValueError(f"{address!r} is not an e-mail address") from None
     if not to:
         logger.warning("%s: no active recipient, stored but not sent", report)
-        return False
+        return []
     now = timezone.now()
     with transaction.atomic():
-        claimed = ComplianceReport.objects.filter(pk=report.pk, delivered_at__isnull=True).update(
-            delivered_at=now, recipients=to
-        )
-        if not claimed:
-            return False
+        report = ComplianceReport.objects.select_for_update().get(pk=report.pk)
+        received = {address.lower() for address in report.recipients}
+        new = []
+        for address in to:
+            if address.lower() not in received:
+                received.add(address.lower())
+                new.append(address)
+        if not new:
+            return []
         breaches = report.breaches
         subject = f"[{report_title_prefix(breaches)}] {report_title(report.period)}"
         message = mail_queue(
-            to=to,
+            to=new,
             subject=subject,
             template="emails/compliance_report",
             context={
@@ -100,8 +107,13 @@ def report_send(*, report_id: int, recipients: list[str] | None = None) -> bool:
                 }
             ],
         )
-        ComplianceReport.objects.filter(pk=report.pk).update(message=message)
-    return True
+        # The first delivery freezes the report: it is what was sent, and stays so.
+        ComplianceReport.objects.filter(pk=report.pk).update(
+            delivered_at=report.delivered_at or now,
+            recipients=[*report.recipients, *new],
+            message=report.message or message,
+        )
+    return new
 
 
 def report_title_prefix(breaches: int) -> str:
@@ -118,8 +130,9 @@ def report_run(
     kind: str = "weekly",
     recipients: list[str] | None = None,
     now=None,
-) -> tuple[ComplianceReport, bool]:
-    """Generate and send the report for `period` (default: the last full `kind`). A period
+) -> tuple[ComplianceReport, list[str]]:
+    """Generate and send the report for `period` (default: the last full `kind`); also
+    returns the addresses mailed this time (see report_send). A period
     that has not ended is refused (ValueError): mailed, it would be stored as delivered
     with part of its data, and the full report for it would never be sent."""
     period = period or last_full_period(kind, now=now)

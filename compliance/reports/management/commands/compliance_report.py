@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 period=chosen, figures=report.figures, html=report.html, csv=report.csv
             )
             if sent:
-                self.stderr.write(f"Sent to {', '.join(report.recipients)}.")
+                self.stderr.write(f"Sent to {', '.join(sent)}.")
             elif report.delivered_at:
                 self.stderr.write(
                     f"Already sent on {report.delivered_at:%Y-%m-%d %H:%M %Z} "
