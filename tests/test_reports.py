@@ -670,6 +670,35 @@ def test_a_weekly_schedule_exists_by_default_and_names_a_real_task():
     assert task.task in app.tasks
 
 
+@pytest.mark.django_db
+def test_a_report_missed_while_beat_was_down_goes_out_when_it_returns(settings):
+    """Beat was down on Monday at 07:00 and is back at 11:00: the schedule is due at once
+    (django-celery-beat compares with the last run it recorded), and the run sends the
+    week that has just ended."""
+    from django_celery_beat.schedulers import ModelEntry
+
+    from compliance.celery import app
+    from compliance.reports.tasks import send_compliance_report
+
+    settings.REPORT_TIME_ZONE = "Europe/Berlin"
+    ReportRecipient.objects.create(name="Editor", email="editor@paper.example")
+    task = PeriodicTask.objects.get(name="Weekly compliance report")
+    task.crontab.timezone = "Europe/Berlin"  # as the migration makes it in such a deployment
+    task.crontab.save()
+    task.last_run_at = datetime(2026, 3, 23, 7, tzinfo=BERLIN)  # the previous Monday
+    task.save()
+    with time_machine.travel(datetime(2026, 3, 30, 10, 59, tzinfo=BERLIN), tick=False):
+        assert ModelEntry(task, app=app).is_due().is_due
+        send_compliance_report(**json.loads(task.kwargs))
+    report = ComplianceReport.objects.get()
+    assert (report.first_day, report.last_day) == (date(2026, 3, 23), date(2026, 3, 29))
+    assert report.delivered_at is not None
+    # Had it run on time, it would not be due again until next Monday.
+    task.last_run_at = datetime(2026, 3, 30, 7, tzinfo=BERLIN)
+    with time_machine.travel(datetime(2026, 3, 30, 11, tzinfo=BERLIN), tick=False):
+        assert not ModelEntry(task, app=app).is_due().is_due
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_the_scheduled_task_mails_yesterday_s_report_through_a_real_worker(

@@ -51,8 +51,7 @@ class ComplianceReportAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     @admin.action(description="Send to the active recipients who have not received it")
     def send(self, request, queryset):
         sent = sum(
-            bool(services.report_send(report_id=pk))
-            for pk in queryset.values_list("pk", flat=True)
+            bool(services.report_send(report_id=pk)) for pk in queryset.values_list("pk", flat=True)
         )
         level = messages.SUCCESS if sent else messages.WARNING
         self.message_user(
