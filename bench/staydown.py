@@ -68,9 +68,10 @@ def _replace_rules(connection, origins, count: int, concentrated: bool) -> None:
 
 def main() -> bool:
     with bench_database() as connection:
+        from compliance.takedowns.rules import block_rule_matching
+
         from compliance.items.models import Origin
         from compliance.takedowns.models import BlockRule
-        from compliance.takedowns.rules import block_rule_matching
 
         Origin.objects.bulk_create(
             Origin(

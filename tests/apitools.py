@@ -9,7 +9,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor, audit_record
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
 from compliance.items.models import Feed, Item, Origin
 from compliance.reports.models import ComplianceReport
 from compliance.reports.periods import Period, report_zone

@@ -2,13 +2,13 @@ import secrets
 from datetime import timedelta
 
 import factory
+from compliance.takedowns.permissions import officers_group
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
 from compliance.takedowns.models import BlockRule, RemovalRequest, RemovalTarget
-from compliance.takedowns.permissions import officers_group
 
 
 class LicenceBasisFactory(factory.django.DjangoModelFactory):

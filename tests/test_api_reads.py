@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor, audit_record
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
 from compliance.takedowns.models import BlockRule
 from tests.apitools import API, client_for, make_world
 from tests.factories import (

@@ -4,13 +4,6 @@ duplicated, and honoured by the next ingest."""
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
-
-from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
-from compliance.core.normalise import author_key, url_key
-from compliance.items.models import Item
-from compliance.takedowns.models import BlockRule
 from compliance.takedowns.rules import block_rule_matching
 from compliance.takedowns.services import (
     block_rule_create,
@@ -18,6 +11,13 @@ from compliance.takedowns.services import (
     origin_block,
     origin_unblock,
 )
+from django.db import IntegrityError, connection, connections, transaction
+
+from compliance.audit.models import AuditEvent
+from compliance.core.actors import Actor
+from compliance.core.normalise import author_key, url_key
+from compliance.items.models import Item
+from compliance.takedowns.models import BlockRule
 from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
 
 JOB = Actor.system("process_takedown")

@@ -7,11 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from compliance.takedowns.services import (
+    TransitionError,
+    block_rule_create,
+    origin_block,
+    request_attention_clear,
+    request_flag,
+)
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.items.models import Item
 from compliance.messaging.models import Message
 from compliance.messaging.services import message_send
@@ -22,13 +29,6 @@ from compliance.takedowns.business_days import (
     is_business_day,
 )
 from compliance.takedowns.models import BlockRule, CounterNotice, RemovalRequest
-from compliance.takedowns.services import (
-    TransitionError,
-    block_rule_create,
-    origin_block,
-    request_attention_clear,
-    request_flag,
-)
 from tests.factories import (
     ItemFactory,
     OriginFactory,

@@ -4,18 +4,18 @@ its audit events, in a number of statements that does not grow with the items.""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-
-from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
-from compliance.items.models import Item
 from compliance.items.services import (
     items_hide,
     items_restore,
     items_withhold_expired_licences,
 )
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from compliance.audit.models import AuditEvent
+from compliance.core.actors import Actor
+from compliance.items.models import Item
 from tests.factories import (
     ItemFactory,
     LicenceBasisFactory,

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from compliance.takedowns.rules import block_rule_matching
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
@@ -12,7 +13,6 @@ from compliance.core.normalise import author_key, normalise_url, text_fingerprin
 from compliance.items import services
 from compliance.items.models import Item
 from compliance.takedowns.models import BlockRule
-from compliance.takedowns.rules import block_rule_matching
 from tests.factories import (
     BlockRuleFactory,
     FeedFactory,

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from compliance.takedowns.services import request_submit
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
@@ -14,7 +15,6 @@ from compliance.audit.models import AuditEvent
 from compliance.messaging.models import Message
 from compliance.messaging.services import outbox_sweep
 from compliance.takedowns.models import ReasonTemplate, RemovalRequest
-from compliance.takedowns.services import request_submit
 from tests.factories import (
     ItemFactory,
     OriginFactory,

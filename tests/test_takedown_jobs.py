@@ -8,16 +8,16 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from compliance.takedowns.services import request_withdraw
 from django.db import connection, connections
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
 from compliance.celery import app as celery_app
+from compliance.core.actors import Actor
 from compliance.messaging.models import Message
 from compliance.takedowns import processing, selfcheck
 from compliance.takedowns.models import BlockRule, RemovalRequest
-from compliance.takedowns.services import request_withdraw
 from compliance.takedowns.tasks import process_takedown, requeue_stuck_takedowns
 from tests.factories import (
     ItemFactory,

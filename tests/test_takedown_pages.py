@@ -7,18 +7,18 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
-
-from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
-from compliance.items.models import Item
-from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.services import (
     request_reject,
     request_submit,
     request_verify,
     request_withdraw,
 )
+from django.utils import timezone
+
+from compliance.audit.models import AuditEvent
+from compliance.core.actors import Actor
+from compliance.items.models import Item
+from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.tokens import verification_token
 from tests.factories import ItemFactory, OriginFactory, UserFactory
 

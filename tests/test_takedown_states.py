@@ -8,24 +8,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core import mail
-from django.core.exceptions import PermissionDenied
-from django.db import connection, connections, transaction
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
-
-from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
-from compliance.messaging.models import Message
-from compliance.messaging.services import message_send
-from compliance.takedowns import tokens
-from compliance.takedowns.models import RemovalRequest
-from compliance.takedowns.selectors import (
-    request_for_reference,
-    request_status_history,
-    requests_open,
-    requests_overdue,
-)
 from compliance.takedowns.services import (
     TRANSITIONS,
     TransitionError,
@@ -39,6 +21,24 @@ from compliance.takedowns.services import (
     request_submit,
     request_verify,
     request_withdraw,
+)
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from compliance.audit.models import AuditEvent
+from compliance.core.actors import Actor
+from compliance.messaging.models import Message
+from compliance.messaging.services import message_send
+from compliance.takedowns import tokens
+from compliance.takedowns.models import RemovalRequest
+from compliance.takedowns.selectors import (
+    request_for_reference,
+    request_status_history,
+    requests_open,
+    requests_overdue,
 )
 from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
 

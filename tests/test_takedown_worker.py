@@ -11,6 +11,7 @@ from datetime import timedelta
 from xml.sax.saxutils import escape
 
 import pytest
+from compliance.takedowns.services import request_approve
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,6 @@ from compliance.items import services as ingest
 from compliance.items.models import Item, LicenceBasis
 from compliance.messaging.models import Message
 from compliance.takedowns.models import BlockRule, CounterNotice, RemovalRequest
-from compliance.takedowns.services import request_approve
 from compliance.takedowns.tasks import (
     process_takedown,
     requeue_stuck_takedowns,
