@@ -57,13 +57,13 @@ def _items(origin, count: int, prefix: str, basis):
 
 def main() -> bool:
     with bench_database() as connection:
-        from compliance.items.services import items_hide
         from django.db import transaction
         from django.utils import timezone
 
         from compliance.audit.models import AuditEvent
         from compliance.core.actors import Actor
         from compliance.items.models import Item, LicenceBasis, Origin
+        from compliance.items.status import items_hide
         from compliance.takedowns.models import RemovalRequest
 
         basis = LicenceBasis.objects.create(name="Public feed", kind="public_feed")

@@ -85,8 +85,8 @@ def insert_select(connection, model, count: int, expressions: dict[str, str]) ->
 
 def load(connection) -> None:
     from compliance.audit.models import AuditEvent
-    from compliance.items.models import Item, LicenceBasis, Origin
-    from compliance.takedowns.models import BlockRule, RemovalRequest, RemovalTarget
+    from compliance.items.models import BlockRule, Item, LicenceBasis, Origin
+    from compliance.takedowns.models import RemovalRequest, RemovalTarget
 
     d = Dialect(connection.vendor)
     LicenceBasis.objects.bulk_create(

@@ -30,7 +30,7 @@ def _rule(origin, n: int):
     """Rule n: mostly URL rules, some author rules, a few whole origins (each on a domain
     of its own, so none of them covers a candidate)."""
     from compliance.core.normalise import author_key
-    from compliance.takedowns.models import BlockRule
+    from compliance.items.models import BlockRule
 
     if n % 20 < 14:
         return BlockRule(
@@ -54,7 +54,7 @@ def _rule(origin, n: int):
 
 
 def _replace_rules(connection, origins, count: int, concentrated: bool) -> None:
-    from compliance.takedowns.models import BlockRule
+    from compliance.items.models import BlockRule
 
     BlockRule.objects.all().delete()
     rules = []
@@ -70,8 +70,7 @@ def main() -> bool:
     with bench_database() as connection:
         from compliance.takedowns.rules import block_rule_matching
 
-        from compliance.items.models import Origin
-        from compliance.takedowns.models import BlockRule
+        from compliance.items.models import BlockRule, Origin
 
         Origin.objects.bulk_create(
             Origin(

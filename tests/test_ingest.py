@@ -20,9 +20,12 @@ from django.core.management.base import CommandError
 from werkzeug import Response
 
 from compliance.audit.models import AuditEvent
+from compliance.core.actors import Actor
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
-from compliance.items import services
+from compliance.items import fetching
+from compliance.items.attribution import NO_LICENCE_NOTE
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
+from compliance.items.rules import origin_block_create
 from tests.factories import FeedFactory, ItemFactory, LicenceBasisFactory, OriginFactory
 from tests.workers import ROOT, worker_database_url
 
@@ -103,7 +106,7 @@ def test_a_new_feed_url_creates_its_feed_origin_and_published_items(httpserver):
     assert ferry.photo_credit == "Photo: Tobin Arkwright/Harbour Gazette"
     assert ferry.rights_statement == "Copyright 2026 Harbour Gazette Ltd. All rights reserved."
     # No licence basis: the note says so plainly, and the texts are frozen with their hashes.
-    assert ferry.licence_note == services.NO_LICENCE_NOTE
+    assert ferry.licence_note == NO_LICENCE_NOTE
     assert "none recorded" in ferry.licence_note
     assert ferry.disclaimer == (
         "This content is courtesy of, and owned and copyrighted by, Harbour Gazette "
@@ -138,7 +141,7 @@ def test_a_second_run_creates_nothing(httpserver):
     assert Feed.objects.count() == Origin.objects.count() == 1
     assert AuditEvent.objects.count() == events
     # The service itself is just as idempotent (a duplicate Celery task).
-    outcome = services.feed_ingest(feed_id=Feed.objects.get().pk)
+    outcome = fetching.feed_ingest(feed_id=Feed.objects.get().pk)
     assert (outcome.new, outcome.updated, outcome.withheld, outcome.failed) == (0, 0, 0, False)
 
 
@@ -304,7 +307,7 @@ def test_failures_back_off_exponentially_up_to_the_cap_and_success_resets(httpse
     waits = []
     with time_machine.travel(NOW, tick=False):
         for _ in range(4):
-            services.feed_ingest(feed_id=feed.pk)
+            fetching.feed_ingest(feed_id=feed.pk)
             feed.refresh_from_db()
             waits.append((feed.next_fetch_at - NOW) / timedelta(minutes=1))
     assert waits == [60, 120, 200, 200]
@@ -314,7 +317,7 @@ def test_failures_back_off_exponentially_up_to_the_cap_and_success_resets(httpse
     httpserver.clear()
     serve(httpserver, fixture("rss2.xml"))
     with time_machine.travel(NOW, tick=False):
-        services.feed_ingest(feed_id=feed.pk)
+        fetching.feed_ingest(feed_id=feed.pk)
     feed.refresh_from_db()
     assert (feed.last_outcome, feed.consecutive_failures, feed.last_error) == ("ok", 0, "")
     assert feed.next_fetch_at == NOW + timedelta(minutes=30)
@@ -355,7 +358,7 @@ def test_conditional_get_and_304(httpserver):
         ("7200", timedelta(hours=2)),
         ("Thu, 05 Nov 2026 15:30:00 GMT", timedelta(hours=3.5)),
         # Absurd or unreadable values: capped, or the usual back-off; never a crashed run.
-        ("9" * 30, services.MAX_RETRY_AFTER),
+        ("9" * 30, fetching.MAX_RETRY_AFTER),
         ("\u00b2", timedelta(minutes=2 * settings.FEED_DEFAULT_POLL_MINUTES)),
     ],
 )
@@ -387,9 +390,9 @@ def test_410_pauses_the_feed(httpserver):
     event = AuditEvent.objects.for_object(feed).get()
     assert (event.action, event.actor_name) == ("feed.paused", "ingest")
     # A paused feed is never due and is not fetched again.
-    assert feed.pk not in services.feeds_claim_due()
+    assert feed.pk not in fetching.feeds_claim_due()
     requests_so_far = len(httpserver.log)
-    assert services.feed_ingest(feed_id=feed.pk).failed
+    assert fetching.feed_ingest(feed_id=feed.pk).failed
     assert len(httpserver.log) == requests_so_far
 
 
@@ -424,11 +427,11 @@ def test_due_picks_active_feeds_whose_time_has_come(httpserver):
 def test_claiming_due_feeds_is_exclusive_and_expires():
     feed = FeedFactory(next_fetch_at=None, poll_interval_minutes=15)
     with time_machine.travel(NOW, tick=False):
-        assert services.feeds_claim_due() == [feed.pk]
-        assert services.feeds_claim_due() == []  # an overlapping beat claims nothing
+        assert fetching.feeds_claim_due() == [feed.pk]
+        assert fetching.feeds_claim_due() == []  # an overlapping beat claims nothing
     # A claim whose task was lost runs out after one poll interval.
     with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
-        assert services.feeds_claim_due() == [feed.pk]
+        assert fetching.feeds_claim_due() == [feed.pk]
 
 
 def test_the_progress_bar_is_shown_only_on_a_terminal():
@@ -454,7 +457,7 @@ def test_the_progress_bar_is_shown_only_on_a_terminal():
 
 def test_the_same_article_under_a_new_guid_and_a_tracking_url_is_not_duplicated(httpserver):
     feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
+    fetching.feed_ingest(feed_id=feed.pk)
     changed = (
         fixture("rss2.xml")
         .replace(b"hg-2026-0003", b"hg-2026-0003-reissued")
@@ -475,7 +478,7 @@ def test_another_origin_s_feed_carrying_the_same_article_changes_nothing(httpser
     # it is the same article, so nothing new is stored, and its text never replaces the
     # origin's under the origin's frozen attribution.
     feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
+    fetching.feed_ingest(feed_id=feed.pk)
     copycat = (
         fixture("rss2.xml")
         .replace(b"https://www.harbour-gazette.example/</link>", b"https://copycat.example/</link>")
@@ -487,7 +490,7 @@ def test_another_origin_s_feed_carrying_the_same_article_changes_nothing(httpser
         url=serve(httpserver, copycat, path="/copycat.xml"),
     )
 
-    outcome = services.feed_ingest(feed_id=other.pk)
+    outcome = fetching.feed_ingest(feed_id=other.pk)
 
     assert (outcome.new, outcome.updated, outcome.withheld) == (0, 0, 0)
     ferry = Item.objects.get(guid="hg-2026-0001")
@@ -498,7 +501,7 @@ def test_another_origin_s_feed_carrying_the_same_article_changes_nothing(httpser
 def test_a_changed_article_is_updated_but_its_frozen_texts_are_not(httpserver):
     basis = LicenceBasisFactory()
     feed = harbour_feed(httpserver, basis=basis)
-    services.feed_ingest(feed_id=feed.pk)
+    fetching.feed_ingest(feed_id=feed.pk)
     ferry = Item.objects.get(guid="hg-2026-0001")
     frozen = (
         ferry.licence_note,
@@ -553,7 +556,7 @@ def test_a_changed_article_is_updated_but_its_frozen_texts_are_not(httpserver):
 
 def test_hidden_and_withheld_items_are_never_updated_or_brought_back(httpserver):
     feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
+    fetching.feed_ingest(feed_id=feed.pk)
     Item.objects.filter(guid="hg-2026-0001").update(status=Item.Status.HIDDEN)
     Item.objects.filter(guid="hg-2026-0003").update(status=Item.Status.WITHHELD)
     changed = (
@@ -580,7 +583,7 @@ def test_a_licence_basis_gives_the_note_and_the_disclaimer(httpserver):
         licence_url="https://creativecommons.org/licenses/by/4.0/",
     )
     feed = harbour_feed(httpserver, basis=basis)
-    services.feed_ingest(feed_id=feed.pk)
+    fetching.feed_ingest(feed_id=feed.pk)
     item = Item.objects.get(guid="hg-2026-0001")
     assert item.licence_basis == basis
     assert item.licence_note == (
@@ -614,10 +617,11 @@ def test_an_expired_or_future_licence_withholds_new_items(httpserver, validity, 
 
 
 def test_a_blocked_origin_gets_nothing_published(httpserver):
-    feed = harbour_feed(httpserver, blocked_at=NOW)
-    services.feed_ingest(feed_id=feed.pk)
+    feed = harbour_feed(httpserver)
+    origin_block_create(origin=feed.origin, actor=Actor.system("test"), reason="blocked")
+    fetching.feed_ingest(feed_id=feed.pk)
     assert set(Item.objects.values_list("status", "status_reason")) == {
-        ("withheld", "origin blocked")
+        ("withheld", "block rule: Origin harbour-gazette.example")
     }
 
 
@@ -627,7 +631,7 @@ def test_a_blocked_origin_gets_nothing_published(httpserver):
 )
 def test_a_broken_disclaimer_template_withholds_and_flags_the_origin(httpserver, template):
     feed = harbour_feed(httpserver, disclaimer_template=template)
-    services.feed_ingest(feed_id=feed.pk)
+    fetching.feed_ingest(feed_id=feed.pk)
     assert not Item.objects.published().exists()
     assert Item.objects.filter(status_reason__startswith="disclaimer template error").count() == 3
     assert "disclaimer template" in Origin.objects.get().attention_needed
@@ -636,14 +640,14 @@ def test_a_broken_disclaimer_template_withholds_and_flags_the_origin(httpserver,
 def test_slugs_stay_unique_when_titles_repeat(httpserver):
     ItemFactory(slug="ferry-timetable-redrawn-after-tide-survey")
     feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
+    fetching.feed_ingest(feed_id=feed.pk)
     assert Item.objects.get(guid="hg-2026-0001").slug == (
         "ferry-timetable-redrawn-after-tide-survey-2"
     )
 
 
 def test_titles_slugify_cannot_spell_get_a_slug_from_their_guid():
-    from compliance.items.services import _unique_slug
+    from compliance.items.ingest import _unique_slug
 
     first = _unique_slug("Новости гавани", "guid-one")
     second = _unique_slug("港口新闻", "guid-two")

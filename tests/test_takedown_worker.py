@@ -11,16 +11,17 @@ from datetime import timedelta
 from xml.sax.saxutils import escape
 
 import pytest
-from compliance.takedowns.services import request_approve
 from django.urls import reverse
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
 from compliance.celery import app as celery_app
-from compliance.items import services as ingest
-from compliance.items.models import Item, LicenceBasis
+from compliance.items import fetching as ingest
+from compliance.items.models import BlockRule, Item, LicenceBasis
+from compliance.items.staydown import origin_block
 from compliance.messaging.models import Message
-from compliance.takedowns.models import BlockRule, CounterNotice, RemovalRequest
+from compliance.takedowns.decisions import request_approve
+from compliance.takedowns.models import CounterNotice, RemovalRequest
 from compliance.takedowns.tasks import (
     process_takedown,
     requeue_stuck_takedowns,
@@ -76,7 +77,7 @@ def the_one_confirmation(worker_mail, removal_request):
     (confirmation,) = mails_about(worker_mail, CONFIRMATION_SUBJECT)
     assert confirmation["To"] == removal_request.requester_email
     assert removal_request.reference in confirmation["Subject"]
-    assert Message.objects.filter(request=removal_request, kind="confirmation").count() == 1
+    assert removal_request.messages.filter(kind="confirmation").count() == 1
     return confirmation.get_body(preferencelist=("plain",)).get_content()
 
 
@@ -139,7 +140,7 @@ def test_form_verify_officer_approval_then_the_worker_takes_it_down(
     assert first.title in text and second.title in text and bystander.title not in text
     assert "each answered 451" in text and "2 pages checked" in text
     assert "What we will keep from coming back" in text
-    check = AuditEvent.objects.get(request=removal_request, action="request.self_check")
+    check = removal_request.audit_events.get(action="request.self_check")
     assert check.after["passed"] is True and check.after["checked"] == 2
 
 
@@ -162,7 +163,7 @@ def test_automatic_approval_is_processed_without_staff(client, celery_worker, wo
     assert removal_request.approved_automatically and removal_request.decided_by is None
     assert_gone_everywhere(client, item)
     origin.refresh_from_db()
-    assert origin.is_blocked and origin.blocked_by_request == removal_request
+    assert origin_block(origin.domain).case == removal_request.reference
     text = the_one_confirmation(worker_mail, removal_request)
     assert "fennel-review.example is blocked" in text
 
@@ -278,8 +279,8 @@ def test_the_origin_publishes_it_again_and_it_stays_down(
     withheld = 1 + (new_by_same_author == Item.Status.WITHHELD)
     assert (outcome.new, outcome.withheld) == (3 - withheld, withheld)
     moved = Item.objects.get(guid="hg-1-moved")
-    assert moved.status_rule.request == removal_request
-    assert moved.status_request == removal_request
+    assert moved.status_rule.case == removal_request.reference
+    assert moved.status_case == removal_request.reference
     assert client.get(f"/items/{moved.slug}/").status_code == 451
     feed_xml = client.get("/feed/").content.decode()
     assert "Paper boats" not in feed_xml and "Festival boats" not in feed_xml
@@ -354,8 +355,8 @@ def test_a_worker_killed_mid_job_is_recovered_with_one_confirmation(
     finally:
         fresh.stop()
     assert "each answered 451" in text
-    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 2
-    assert BlockRule.objects.filter(request=removal_request).count() == 2
+    assert removal_request.audit_events.filter(action="item.hidden").count() == 2
+    assert removal_request.block_rules.all().count() == 2
     assert_gone_everywhere(client, *items)
 
 
@@ -381,11 +382,14 @@ def test_two_workers_running_the_same_request_confirm_once(
         the_one_confirmation(worker_mail, removal_request)
     finally:
         second.stop()
-    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 20
-    assert AuditEvent.objects.filter(request=removal_request, action="rule.created").count() == 1
-    assert AuditEvent.objects.filter(request=removal_request, action="origin.blocked").count() == 1
+    assert removal_request.audit_events.filter(action="item.hidden").count() == 20
+    assert removal_request.audit_events.filter(action="rule.created").count() == 1
+    assert removal_request.audit_events.filter(action="origin.blocked").count() == 1
     assert (
-        AuditEvent.objects.filter(request=removal_request, action="request.completed").count() == 1
+        AuditEvent.objects.filter(
+            case=removal_request.reference, action="request.completed"
+        ).count()
+        == 1
     )
 
 
@@ -398,7 +402,7 @@ def test_the_beat_job_restores_a_counter_notice_whose_time_is_up(
     origin = OriginFactory()
     item = ItemFactory(origin=origin, status=Item.Status.HIDDEN)
     removal_request = RemovalRequestFactory(status=Status.COMPLETED, origin=origin)
-    Item.objects.filter(pk=item.pk).update(status_request=removal_request)
+    Item.objects.filter(pk=item.pk).update(status_case=removal_request.reference)
     rule = BlockRule.objects.create(
         kind="url",
         origin=origin,

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Length, Right
 
 from compliance.core.normalise import (
     author_key,
@@ -89,6 +89,11 @@ class Candidate:
     author_key: str = ""
     text_fingerprint: str = ""
     article_host: str = ""
+
+    def __post_init__(self):
+        # Domains are compared in their normal form, however the caller spelt them.
+        object.__setattr__(self, "origin_domain", normalise_domain(self.origin_domain))
+        object.__setattr__(self, "article_host", normalise_domain(self.article_host))
 
     @classmethod
     def of(
@@ -216,11 +221,15 @@ def origin_block(domain: str) -> BlockRule | None:
 def origin_block_expression() -> Exists:
     """For annotating origins: whether an active origin rule blocks each one (the "origin"
     match, in SQL: the rule's domain is the origin's, or a parent of it with a dot)."""
-    parent = Q(domain__contains=".") & Q(origin_domain__endswith=Concat(Value("."), F("domain")))
     return Exists(
         BlockRule.objects.filter(is_active=True, kind=BlockRule.Kind.ORIGIN)
-        .annotate(origin_domain=OuterRef("domain"))
-        .filter(Q(domain=OuterRef("domain")) | parent)
+        .annotate(
+            origin_suffix=Right(OuterRef("domain"), Length("domain") + 1),
+            dotted=Concat(Value("."), "domain"),
+        )
+        .filter(
+            Q(domain=OuterRef("domain")) | Q(domain__contains=".", origin_suffix=F("dotted"))
+        )
     )
 
 
@@ -240,22 +249,24 @@ def _has_dot(expression: str) -> str:
     return f"{find}({expression}, '.') > 0"
 
 
-# Every (origin, domain that covers it) and (article host, domain that covers it) pair: the
-# domain itself and each parent that still has a dot, exactly as domain_candidates() says.
-DOMAINS_CTE = f"""
-    origin_domains(origin_id, domain) AS (
-        SELECT id, domain FROM {ORIGIN}
-        UNION ALL
-        SELECT origin_id, {_parent("domain")} FROM origin_domains
-        WHERE {_has_dot(_parent("domain"))}
-    ),
-    host_domains(host, domain) AS (
-        SELECT DISTINCT article_host, article_host FROM {ITEM} WHERE article_host <> ''
-        UNION ALL
-        SELECT host, {_parent("domain")} FROM host_domains
-        WHERE {_has_dot(_parent("domain"))}
-    )
-"""
+def _domains_cte() -> str:
+    """Every (origin, domain that covers it) and (article host, domain that covers it) pair:
+    the domain itself and each parent that still has a dot, exactly as domain_candidates()
+    says."""
+    return f"""
+        origin_domains(origin_id, domain) AS (
+            SELECT id, domain FROM {ORIGIN}
+            UNION ALL
+            SELECT origin_id, {_parent("domain")} FROM origin_domains
+            WHERE {_has_dot(_parent("domain"))}
+        ),
+        host_domains(host, domain) AS (
+            SELECT DISTINCT article_host, article_host FROM {ITEM} WHERE article_host <> ''
+            UNION ALL
+            SELECT host, {_parent("domain")} FROM host_domains
+            WHERE {_has_dot(_parent("domain"))}
+        )
+    """
 
 
 def _items_where(condition: str) -> str:
@@ -309,14 +320,31 @@ class PublishedMatch:
     matched_by: str  # a Match name
 
 
+MATCHES_ONLY = "SELECT matched_by, rule_id, item_id FROM matches"
+
+
+def published_matches_sql(
+    *, case: str | None = None, select: str = MATCHES_ONLY
+) -> tuple[str, list]:
+    """The SQL form itself, and its parameters: a table `matches(matched_by, rule_id,
+    item_id)` of every published item an active rule covers (only `case`'s rules, if
+    given), read by `select` (which may join it to whatever a caller shows)."""
+    parts = [part for match in MATCHES for part in _match_sql(match, case)]
+    union = " UNION ALL ".join(part for part, _ in parts)
+    sql = (
+        f"WITH RECURSIVE {_domains_cte()}, "
+        f"matches(matched_by, rule_id, item_id) AS ({union}) {select}"
+    )
+    return sql, [param for _, params in parts for param in params]
+
+
 def published_matches(*, case: str | None = None) -> list[PublishedMatch]:
     """Every (published item, active rule) pair the rules cover, by every Match that covers
     it (only `case`'s rules, if given): one query, whatever the number of items and rules.
     None at all is the promise kept."""
-    parts = [part for match in MATCHES for part in _match_sql(match, case)]
-    sql = f"WITH RECURSIVE {DOMAINS_CTE} " + " UNION ALL ".join(part for part, _ in parts)
+    sql, params = published_matches_sql(case=case)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [param for _, params in parts for param in params])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return sorted(
         {PublishedMatch(item_id, rule_id, matched_by) for matched_by, rule_id, item_id in rows},

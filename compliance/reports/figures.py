@@ -42,7 +42,7 @@ from .periods import Period
 from .sql import PercentileCont, Seconds
 
 # How many queries report_figures runs, on every backend and for any amount of data.
-REPORT_QUERIES = 12
+REPORT_QUERIES = 11
 
 Status = RemovalRequest.Status
 # Buckets of the time-to-completion chart, in hours: [low, high).
@@ -382,7 +382,7 @@ def _failed_self_checks(period: Period) -> list[dict]:
             _within("at", period), action="request.self_check", after__passed=False
         )
         .order_by("at", "id")
-        .values("at", "request__reference", "object_repr", "reason")
+        .values("at", "case", "object_repr", "reason")
     )
     return [
         {

@@ -24,7 +24,8 @@ from compliance.messaging.models import Message
 from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS
 from .models import RemovalRequest
 from .selectors import request_for_reference
-from .services import request_flag, request_submit
+from .casework import request_flag
+from .submission import request_submit
 
 MAILGATE = "mailgate"
 TRUNCATED = "\n\n[… truncated here; the whole message is kept with the request]"

@@ -122,11 +122,8 @@ class Unavailability:
 
 def item_unavailability(item: Item) -> Unavailability:
     """The public explanation for a hidden or withheld item (see the 451 page)."""
-    request = (
-        RemovalRequest.objects.filter(reference=item.status_case).first()
-        if item.status_case
-        else None
-    )
+    case = item.status_case or (item.status_rule.case if item.status_rule else "")
+    request = RemovalRequest.objects.filter(reference=case).first() if case else None
     common = {"status": item.status, "since": item.status_changed_at}
     if request is not None:
         return Unavailability(
