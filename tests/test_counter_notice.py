@@ -371,3 +371,29 @@ def test_staff_restore_at_once_with_a_reason(completed, officer):
             reason="",
         )
     assert Message.objects.filter(kind="reversal").count() == 1
+
+
+def test_reversing_a_request_keeps_down_what_another_request_s_rule_still_covers(officer):
+    """Request one took the article down; request two, later, blocked its text at the
+    origin. Reversing request one must not publish what request two's rule covers: it stays
+    down, handed over to that rule and its request."""
+    origin = OriginFactory(domain="harbour-gazette.example")
+    first = RemovalRequestFactory(status=RemovalRequest.Status.COMPLETED, origin=origin)
+    item = ItemFactory(origin=origin, status=Item.Status.HIDDEN, status_request=first)
+    second = RemovalRequestFactory(status=RemovalRequest.Status.COMPLETED)
+    rule = block_rule_create(
+        kind="url",
+        url=f"https://{origin.domain}/elsewhere/the-same-text",
+        origin=origin,
+        text_fingerprint=item.text_fingerprint,
+        actor=Actor.system("process_takedown"),
+        case=second.reference,
+    )
+    reversal.request_restore(
+        removal_request=first, actor=Actor.staff(officer), reason="Counter-notice upheld."
+    )
+    item.refresh_from_db()
+    assert item.status == Item.Status.HIDDEN
+    assert (item.status_case, item.status_rule) == (second.reference, rule)
+    handed = AuditEvent.objects.for_object(item).get(action="item.reattributed")
+    assert handed.case == second.reference and str(rule) in handed.reason

@@ -515,3 +515,41 @@ def test_every_periodic_job_names_a_registered_task(settings):
         "compliance.takedowns.tasks.restore_due_counter_notices",
         "compliance.takedowns.tasks.withhold_expired_licences",
     } <= scheduled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_the_new_rules_catch_comes_down_with_the_request(site, client, origin):
+    """ "Now and in the future": a copy already published under another URL with the same
+    text is taken down by the job itself (not left for the re-check), under this request,
+    and checked for its 451 like the rest."""
+    target = ItemFactory(origin=origin, title="Invented lighthouse story")
+    copy = ItemFactory(
+        origin=origin,
+        original_url=f"https://{origin.domain}/archive/lighthouse-again",
+        body=target.body,
+        text_fingerprint=target.text_fingerprint,
+    )
+    removal_request = approved_request(target)
+
+    assert run(removal_request) == "completed"
+
+    copy.refresh_from_db()
+    assert copy.status == "hidden" and copy.status_case == removal_request.reference
+    assert copy.status_rule.case == removal_request.reference
+    assert client.get(f"/items/{copy.slug}/").status_code == 451
+    check = removal_request.audit_events.get(action="request.self_check")
+    assert check.after["checked"] == 2
+    assert "Invented lighthouse story" in confirmations(removal_request).get().text_body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_future_no_copy_is_taken_down(site, origin):
+    target = ItemFactory(origin=origin)
+    copy = ItemFactory(
+        origin=origin,
+        original_url=f"https://{origin.domain}/archive/copy",
+        body=target.body,
+        text_fingerprint=target.text_fingerprint,
+    )
+    assert run(approved_request(target, future=False)) == "completed"
+    assert status_of(copy) == "published"

@@ -24,6 +24,7 @@ from compliance.takedowns.decisions import request_approve
 from compliance.takedowns.models import CounterNotice, RemovalRequest
 from compliance.takedowns.tasks import (
     process_takedown,
+    recheck_staydown,
     requeue_stuck_takedowns,
     restore_due_counter_notices,
     withhold_expired_licences,
@@ -409,11 +410,11 @@ def test_the_beat_job_restores_a_counter_notice_whose_time_is_up(
         domain=origin.domain,
         url=item.original_url,
         url_key=item.url_key,
-        request=removal_request,
+        case=removal_request.reference,
     )
     fifteen_days_ago = timezone.now() - timedelta(days=15)
     forward = Message.objects.create(
-        request=removal_request,
+        case=removal_request.reference,
         direction=Message.Direction.OUT,
         kind="counter_notice",
         state=Message.State.SENT,
@@ -467,3 +468,44 @@ def test_the_licence_job_withholds_expired_items_on_a_real_worker(client, celery
     origin.refresh_from_db()
     assert "licence" in origin.attention_needed
     assert AuditEvent.objects.filter(action="origin.flagged", object_id=origin.pk).exists()
+
+
+def test_the_recheck_beat_job_takes_down_what_a_rule_covers_and_the_report_counts_it(
+    client, celery_worker, settings
+):
+    """A rule made while an item was already published (by staff, at another request's
+    origin): the periodic re-check, on a real worker, takes it down, under the rule's
+    request, and the report says what it found."""
+    from compliance.items.models import BlockRule
+    from compliance.reports.figures import report_figures
+    from compliance.reports.periods import Period, report_zone
+
+    assert settings.CELERY_BEAT_SCHEDULE["recheck-staydown"]["task"] == recheck_staydown.name
+    origin = OriginFactory(domain="harbour-gazette.example")
+    shown = ItemFactory(origin=origin, author="Pellam Voss", author_key="pellam voss")
+    other = ItemFactory(origin=origin)
+    removal_request = RemovalRequestFactory(status=Status.COMPLETED)
+    rule = BlockRule.objects.create(
+        kind="author",
+        origin=origin,
+        domain=origin.domain,
+        author="Pellam Voss",
+        author_key="pellam voss",
+        case=removal_request.reference,
+    )
+
+    recheck_staydown.delay()
+
+    workers.wait_until(
+        lambda: Item.objects.get(pk=shown.pk).status == Item.Status.HIDDEN,
+        timeout=60,
+        message=f"the item is still published\n{celery_worker.output()[-4000:]}",
+    )
+    shown.refresh_from_db()
+    assert (shown.status_rule, shown.status_case) == (rule, removal_request.reference)
+    assert Item.objects.get(pk=other.pk).status == Item.Status.PUBLISHED
+    assert client.get(f"/items/{shown.slug}/").status_code == 451
+    today = timezone.localdate()
+    figures = report_figures(period=Period("daily", today, today, report_zone()))
+    assert figures["found_by_recheck"] == 1
+    assert figures["invariants"]["published_blocked"] == []

@@ -1,5 +1,5 @@
 """The apps' layering, and the check that keeps it (run by `manage.py check`, so by `make lint`
-and at every start-up).
+and at every start-up), with the size of modules.
 
     core ← audit ← messaging ← items ← takedowns ← reports ← web ← api
 
@@ -24,6 +24,9 @@ LAYERS = ("core", "audit", "messaging", "items", "takedowns", "reports", "web", 
 PACKAGE = "compliance"
 ROOT = Path(__file__).resolve().parent.parent
 BELOW_ALL = {"compliance", "compliance.celery", "compliance.settings"}
+# A module longer than this holds more than one concern: split it and name the parts.
+MAX_MODULE_LINES = 600
+SIZED = (ROOT, ROOT.parent / "tests", ROOT.parent / "bench")
 ABOVE_ALL = {"compliance.urls", "compliance.wsgi"}
 
 
@@ -122,6 +125,24 @@ def relation_violations() -> list[Violation]:
     return found
 
 
+def oversized_modules(roots=SIZED) -> list[Violation]:
+    """Modules (migrations aside) over MAX_MODULE_LINES lines, in the code and its tests."""
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_MODULE_LINES:
+                found.append(
+                    Violation(
+                        str(path.relative_to(root.parent)),
+                        f"{lines} lines (at most {MAX_MODULE_LINES}): split it by concern",
+                    )
+                )
+    return found
+
+
 def _label(index: int) -> str:
     if index < 0:
         return "project"
@@ -130,7 +151,12 @@ def _label(index: int) -> str:
 
 @checks.register("layers")
 def check_layers(app_configs=None, **kwargs):
-    return [
+    errors = [
         checks.Error(v.message, obj=v.where, id="courtesy.E001")
         for v in [*import_violations(), *relation_violations()]
+    ]
+    # A warning, so that a long module never stops the site starting; `make lint` fails
+    # on warnings too.
+    return errors + [
+        checks.Warning(v.message, obj=v.where, id="courtesy.W001") for v in oversized_modules()
     ]

@@ -252,16 +252,17 @@ def _has_dot(expression: str) -> str:
 def _domains_cte() -> str:
     """Every (origin, domain that covers it) and (article host, domain that covers it) pair:
     the domain itself and each parent that still has a dot, exactly as domain_candidates()
-    says."""
+    says. (PostgreSQL wants the recursive column's type the same in both terms: text.)"""
     return f"""
         origin_domains(origin_id, domain) AS (
-            SELECT id, domain FROM {ORIGIN}
+            SELECT id, CAST(domain AS TEXT) FROM {ORIGIN}
             UNION ALL
             SELECT origin_id, {_parent("domain")} FROM origin_domains
             WHERE {_has_dot(_parent("domain"))}
         ),
         host_domains(host, domain) AS (
-            SELECT DISTINCT article_host, article_host FROM {ITEM} WHERE article_host <> ''
+            SELECT DISTINCT CAST(article_host AS TEXT), CAST(article_host AS TEXT)
+            FROM {ITEM} WHERE article_host <> ''
             UNION ALL
             SELECT host, {_parent("domain")} FROM host_domains
             WHERE {_has_dot(_parent("domain"))}
