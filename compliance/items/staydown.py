@@ -6,9 +6,9 @@ URL. `MATCHES` says, once, what each kind of active block rule covers; two forms
 generated from it and must agree (tests/test_staydown_matrix.py proves they do, case by
 case, on SQLite and PostgreSQL):
 
-- the Python form, `blocks_for(candidates)`: for ingest (new and edited entries), the check
-  API, undoing a takedown. One indexed query per batch of candidates, whatever the number of
-  rules (bench/staydown.py measures it).
+- the Python form, `blocks_for(candidates)`: for ingest (new and edited entries) and undoing
+  a takedown. One indexed query per batch of candidates, whatever the number of rules
+  (bench/staydown.py measures it).
 - the SQL form, `published_matches(case=…)`: every published item an active rule covers,
   set-based, for the report's invariant, the periodic re-check and the takedown job.
 
@@ -227,9 +227,7 @@ def origin_block_expression() -> Exists:
             origin_suffix=Right(OuterRef("domain"), Length("domain") + 1),
             dotted=Concat(Value("."), "domain"),
         )
-        .filter(
-            Q(domain=OuterRef("domain")) | Q(domain__contains=".", origin_suffix=F("dotted"))
-        )
+        .filter(Q(domain=OuterRef("domain")) | Q(domain__contains=".", origin_suffix=F("dotted")))
     )
 
 

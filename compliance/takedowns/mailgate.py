@@ -21,10 +21,10 @@ from compliance.core.normalise import plain_text
 from compliance.messaging import inbound
 from compliance.messaging.models import Message
 
+from .casework import request_flag
 from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS
 from .models import RemovalRequest
 from .selectors import request_for_reference
-from .casework import request_flag
 from .submission import request_submit
 
 MAILGATE = "mailgate"
