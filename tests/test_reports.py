@@ -227,10 +227,14 @@ def test_the_html_shows_the_figures_and_both_charts(week_data):
     assert "Items withheld for another reason (origin blocked, licence not yet valid" in html
 
 
+# The invariant's statement runs with PostgreSQL's JIT switched off: one query more there.
+QUERIES = REPORT_QUERIES + (connection.vendor == "postgresql")
+
+
 def test_the_number_of_queries_does_not_grow_with_the_data(week_data):
     with CaptureQueriesContext(connection) as small:
         report_figures(period=WEEK)
-    assert len(small) == REPORT_QUERIES
+    assert len(small) == QUERIES
     # Many more origins, items, requests, targets, rules and audit events.
     for n in range(6):
         origin = OriginFactory(domain=f"more{n}.example")
@@ -259,7 +263,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(week_data):
 
 
 def test_report_figures_run_a_fixed_number_of_queries(week_data, django_assert_num_queries):
-    with django_assert_num_queries(REPORT_QUERIES):
+    with django_assert_num_queries(QUERIES):
         report_figures(period=WEEK)
 
 

@@ -6,7 +6,7 @@ covers. Each invariant is one query."""
 from django.db import connection
 
 from compliance.items.models import Item, Origin
-from compliance.items.staydown import MATCH_ORDER, published_matches_sql
+from compliance.items.staydown import MATCH_ORDER, published_matches_fetch
 from compliance.takedowns.models import RemovalRequest, RemovalTarget
 
 Status = RemovalRequest.Status
@@ -19,13 +19,10 @@ def published_blocked_items() -> list[dict]:
     """Published items that an active block rule covers, with every way it covers them
     (url, guid, text, author, origin). One query: the matcher's SQL form, joined to what
     the report shows of each item."""
-    sql, params = published_matches_sql(
+    rows = published_matches_fetch(
         select="SELECT m.matched_by, i.id, i.slug, i.title, i.original_url, o.domain "
         f"FROM matches m JOIN {ITEM} i ON i.id = m.item_id JOIN {ORIGIN} o ON o.id = i.origin_id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     found: dict[int, dict] = {}
     for matched_by, pk, slug, title, url, domain in rows:
         entry = found.setdefault(
