@@ -45,9 +45,10 @@ run: install
 test: install-test
 	COURTESY_VAR_DIR=$${COURTESY_VAR_DIR:-$(CURDIR)/var/test} $(PY) -m pytest $(PYTEST_ARGS)
 
+# The layering and module sizes are Django system checks (compliance/core/layers.py).
 lint: install-test
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py check
+	$(PY) manage.py check --fail-level WARNING
 
 bench: install-test
 	COURTESY_VAR_DIR=$${COURTESY_VAR_DIR:-$(CURDIR)/var/bench} $(PY) -m bench

@@ -61,9 +61,9 @@ def main() -> bool:
         from django.utils import timezone
 
         from compliance.audit.models import AuditEvent
-        from compliance.audit.services import Actor
+        from compliance.core.actors import Actor
         from compliance.items.models import Item, LicenceBasis, Origin
-        from compliance.items.services import items_hide
+        from compliance.items.status import items_hide
         from compliance.takedowns.models import RemovalRequest
 
         basis = LicenceBasis.objects.create(name="Public feed", kind="public_feed")
@@ -92,7 +92,7 @@ def main() -> bool:
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {items} SET status = 'published', status_reason = '', "
-                    "status_request_id = NULL WHERE origin_id = %s",
+                    "status_case = '' WHERE origin_id = %s",
                     [origin.pk],
                 )
                 # Append-only for the application; a throw-away bench database may be emptied.
@@ -103,9 +103,16 @@ def main() -> bool:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {items} SET status = %s, status_changed_at = %s, "
-                    "status_reason = %s, status_request_id = %s, status_rule_id = NULL "
+                    "status_reason = %s, status_case = %s, status_rule_id = NULL "
                     "WHERE origin_id = %s AND status = %s",
-                    ["hidden", timezone.now(), "bench", removal_request.pk, origin.pk, "published"],
+                    [
+                        "hidden",
+                        timezone.now(),
+                        "bench",
+                        removal_request.reference,
+                        origin.pk,
+                        "published",
+                    ],
                 )
                 assert cursor.rowcount == ITEMS, cursor.rowcount
 
@@ -114,7 +121,7 @@ def main() -> bool:
                 items=Item.objects.filter(origin=origin),
                 actor=Actor.system("bench"),
                 reason="bench",
-                removal_request=removal_request,
+                case=removal_request.reference,
             )
             assert hidden == ITEMS, hidden
 

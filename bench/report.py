@@ -85,8 +85,8 @@ def insert_select(connection, model, count: int, expressions: dict[str, str]) ->
 
 def load(connection) -> None:
     from compliance.audit.models import AuditEvent
-    from compliance.items.models import Item, LicenceBasis, Origin
-    from compliance.takedowns.models import BlockRule, RemovalRequest, RemovalTarget
+    from compliance.items.models import BlockRule, Item, LicenceBasis, Origin
+    from compliance.takedowns.models import RemovalRequest, RemovalTarget
 
     d = Dialect(connection.vendor)
     LicenceBasis.objects.bulk_create(
@@ -128,6 +128,8 @@ def load(connection) -> None:
             "text_fingerprint": f"CASE WHEN n % 10 = 0 THEN '' ELSE {d.hex64('n * 20 + 7')} END",
             "author": "CASE WHEN n % 10 = 0 THEN 'Blocked Author ' || n ELSE '' END",
             "author_key": "CASE WHEN n % 10 = 0 THEN 'blocked author ' || n ELSE '' END",
+            "guid": "CASE WHEN n % 10 = 0 THEN '' ELSE 'guid-' || (n * 20) END",
+            "case": "''",
             "is_active": d.boolean("1 = 1"),
             "created_at": d.ago(f"n * {SPAN_SECONDS // RULES}"),
         },
@@ -166,6 +168,8 @@ def load(connection) -> None:
             f"ELSE {ingested} END",
             "status_reason": "CASE WHEN n % 200 = 7 THEN 'licence expired' ELSE '' END",
             "status_rule_id": f"CASE WHEN n % 200 IN (1, 3, 5) THEN {rule} ELSE NULL END",
+            "status_case": "''",
+            "article_host": "''",
         },
     )
 
@@ -231,7 +235,7 @@ def load(connection) -> None:
             "content_type_id": str(content_type),
             "object_id": f"{first_request} + n * 5",
             "object_repr": "'TD-B-' || (n * 5)",
-            "request_id": f"{first_request} + n * 5",
+            "case": "'TD-B-' || (n * 5)",
             "reason": "''",
             "before": d.json("{}"),
             "after": f"CASE WHEN n % 50 = 0 THEN {failed} ELSE {passed} END",
@@ -242,9 +246,10 @@ def load(connection) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO audit_auditevent (at, actor_kind, actor_name, action, content_type_id, "
-            "object_id, object_repr, reason, before, after) "
+            'object_id, object_repr, "case", reason, before, after) '
             f"SELECT status_changed_at, 'system', 'takedown', 'item.' || status, {item_type}, id, "
-            f"title, '', {d.json('{}')}, {d.json('{}')} FROM items_item WHERE status <> 'published'"
+            f"title, '', '', {d.json('{}')}, {d.json('{}')} FROM items_item "
+            "WHERE status <> 'published'"
         )
         cursor.execute("ANALYZE")
 

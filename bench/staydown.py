@@ -30,7 +30,7 @@ def _rule(origin, n: int):
     """Rule n: mostly URL rules, some author rules, a few whole origins (each on a domain
     of its own, so none of them covers a candidate)."""
     from compliance.core.normalise import author_key
-    from compliance.takedowns.models import BlockRule
+    from compliance.items.models import BlockRule
 
     if n % 20 < 14:
         return BlockRule(
@@ -39,6 +39,7 @@ def _rule(origin, n: int):
             domain=origin.domain,
             url=f"https://{origin.domain}/a/{n}",
             url_key=_hex(f"url-{n}"),
+            guid=f"guid-{n}",
             text_fingerprint=_hex(f"text-{n}"),
         )
     if n % 20 < 19:
@@ -54,7 +55,7 @@ def _rule(origin, n: int):
 
 
 def _replace_rules(connection, origins, count: int, concentrated: bool) -> None:
-    from compliance.takedowns.models import BlockRule
+    from compliance.items.models import BlockRule
 
     BlockRule.objects.all().delete()
     rules = []
@@ -68,9 +69,8 @@ def _replace_rules(connection, origins, count: int, concentrated: bool) -> None:
 
 def main() -> bool:
     with bench_database() as connection:
-        from compliance.items.models import Origin
-        from compliance.takedowns.models import BlockRule
-        from compliance.takedowns.rules import block_rule_matching
+        from compliance.items.models import BlockRule, Origin
+        from compliance.items.staydown import Candidate, block_for
 
         Origin.objects.bulk_create(
             Origin(
@@ -84,18 +84,20 @@ def main() -> bool:
         # New items that no rule covers, so every lookup runs (the worst case) the same way in
         # all three measurements; half come from the first origin.
         candidates = [
-            {
-                "domain": origins[0 if n % 2 else n % ORIGINS].domain,
-                "url_key": _hex(f"candidate-url-{n}"),
-                "author_key": f"candidate author {n}",
-                "text_fingerprint": _hex(f"candidate-text-{n}"),
-            }
+            Candidate(
+                origin_domain=origins[0 if n % 2 else n % ORIGINS].domain,
+                url_key=_hex(f"candidate-url-{n}"),
+                guid=f"candidate-guid-{n}",
+                author_key=f"candidate author {n}",
+                text_fingerprint=_hex(f"candidate-text-{n}"),
+            )
             for n in range(CANDIDATES)
         ]
 
         def check_all():
+            # One candidate at a time, as ingest asks for each entry it stores.
             for candidate in candidates:
-                if block_rule_matching(**candidate) is not None:
+                if block_for(candidate) is not None:
                     raise AssertionError("a candidate matched a rule it should not")
 
         _replace_rules(connection, origins, FEW_RULES, concentrated=False)
@@ -105,13 +107,14 @@ def main() -> bool:
         for concentrated in (False, True):
             _replace_rules(connection, origins, RULES, concentrated=concentrated)
             sample = BlockRule.objects.filter(kind=BlockRule.Kind.URL).order_by("-pk").first()
-            found = block_rule_matching(
-                domain=sample.domain,  # the same text, back at its own origin
-                url_key="",
-                author_key="",
-                text_fingerprint=sample.text_fingerprint,
+            found = block_for(  # the same text, back at its own origin
+                Candidate(
+                    origin_domain=sample.domain,
+                    url_key="",
+                    text_fingerprint=sample.text_fingerprint,
+                )
             )
-            assert found == sample, "the fingerprint lookup missed its rule"
+            assert found and found.rule == sample, "the fingerprint lookup missed its rule"
             shape = "concentrated" if concentrated else "spread"
             results.append(report(
                 f"stay-down on {connection.vendor}, {CANDIDATES:,} items vs {RULES:,} rules "

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "compliance.messaging",
     "compliance.takedowns",
     "compliance.reports",
+    "compliance.web",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.takedowns.tasks.restore_due_counter_notices",
         "schedule": env_int("COUNTER_NOTICE_SWEEP_SECONDS", 15 * 60),
     },
+    "recheck-staydown": {
+        "task": "compliance.takedowns.tasks.recheck_staydown",
+        "schedule": env_int("STAYDOWN_RECHECK_SECONDS", 15 * 60),
+    },
     "withhold-expired-licences": {
         "task": "compliance.takedowns.tasks.withhold_expired_licences",
         "schedule": env_int("LICENCE_SWEEP_SECONDS", 60 * 60),
@@ -386,7 +391,7 @@ SPECTACULAR_SETTINGS = {
         "ItemStatusEnum": "compliance.items.models.Item.Status",
         "RemovalRequestStatusEnum": "compliance.takedowns.models.RemovalRequest.Status",
         "ReportKindEnum": "compliance.reports.models.ComplianceReport.Kind",
-        "BlockRuleKindEnum": "compliance.takedowns.models.BlockRule.Kind",
+        "BlockRuleKindEnum": "compliance.items.models.BlockRule.Kind",
         "LicenceKindEnum": "compliance.items.models.LicenceBasis.Kind",
     },
 }

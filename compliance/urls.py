@@ -10,5 +10,5 @@ urlpatterns = [
     path("takedown/", include("compliance.takedowns.urls")),
     path("transparency/", include("compliance.reports.transparency_urls")),
     path("reports/", include("compliance.reports.urls")),
-    path("", include("compliance.items.urls")),
+    path("", include("compliance.web.urls")),
 ]

@@ -9,12 +9,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor, audit_record
-from compliance.items.models import Feed, Item, Origin
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
+from compliance.items.models import BlockRule, Feed, Item, Origin
 from compliance.reports.models import ComplianceReport
 from compliance.reports.periods import Period, report_zone
 from compliance.reports.services import report_generate
-from compliance.takedowns.models import BlockRule, RemovalRequest
+from compliance.takedowns.models import RemovalRequest
 from tests.factories import (
     BlockRuleFactory,
     FeedFactory,
@@ -88,12 +89,13 @@ def make_world() -> World:
         status=RemovalRequest.Status.VERIFIED, verified_at=timezone.now(), origin=origin
     )
     RemovalTargetFactory(request=request, item=item)
+    hidden_by = RemovalRequestFactory(status=RemovalRequest.Status.COMPLETED)
     hidden = ItemFactory(
         origin=origin,
         title="A hidden synthetic headline",
         status=Item.Status.HIDDEN,
         status_reason="removal request",
-        status_request=RemovalRequestFactory(status=RemovalRequest.Status.COMPLETED),
+        status_request=hidden_by,
     )
     withheld = ItemFactory(
         origin=origin,
@@ -102,7 +104,7 @@ def make_world() -> World:
         status_reason="origin blocked",
         republished_at=None,
     )
-    rule = BlockRuleFactory(item=hidden, request=hidden.status_request)
+    rule = BlockRuleFactory(item=hidden, request=hidden_by)
     yesterday = timezone.localdate() - timedelta(days=1)
     report = report_generate(period=Period("daily", yesterday, yesterday, report_zone()))
     event = audit_record(

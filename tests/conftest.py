@@ -5,6 +5,9 @@ import pytest
 
 from tests import workers
 
+# Fixtures shared by several test modules.
+pytest_plugins = ["tests.reporttools"]
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 # Playwright's sync API runs an event loop in the test's thread; Django's ORM calls made

@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
-from compliance.items.models import Feed, Item, LicenceBasis, Origin
-from compliance.takedowns.models import BlockRule, RemovalRequest, RemovalTarget
-from compliance.takedowns.permissions import officers_group
+from compliance.core.permissions import officers_group
+from compliance.items.models import BlockRule, Feed, Item, LicenceBasis, Origin
+from compliance.takedowns.models import RemovalRequest, RemovalTarget
 
 
 class LicenceBasisFactory(factory.django.DjangoModelFactory):
@@ -43,7 +43,12 @@ class ItemFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Item
+        exclude = ("status_request",)
 
+    status_request = None  # the RemovalRequest behind the status, recorded as its case
+    status_case = factory.LazyAttribute(
+        lambda i: i.status_request.reference if i.status_request else ""
+    )
     origin = factory.SubFactory(OriginFactory)
     feed = None
     guid = factory.Sequence(lambda n: f"guid-{n}")
@@ -138,14 +143,17 @@ class BlockRuleFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = BlockRule
-        exclude = ("item",)
+        exclude = ("item", "request")
 
     item = None
+    request = None  # the RemovalRequest whose case the rule belongs to
+    case = factory.LazyAttribute(lambda r: r.request.reference if r.request else "")
     kind = BlockRule.Kind.URL
     origin = factory.LazyAttribute(lambda r: r.item.origin if r.item else OriginFactory())
     domain = factory.LazyAttribute(lambda r: r.origin.domain)
     url = factory.LazyAttribute(lambda r: r.item.original_url if r.kind == "url" else "")
     url_key = factory.LazyAttribute(lambda r: r.item.url_key if r.kind == "url" else "")
+    guid = factory.LazyAttribute(lambda r: r.item.guid if r.kind == "url" and r.item else "")
     text_fingerprint = factory.LazyAttribute(
         lambda r: r.item.text_fingerprint if r.kind == "url" else ""
     )

@@ -4,6 +4,7 @@ import pytest
 
 from compliance.audit.models import AuditEvent
 from compliance.items.models import Feed, Item, LicenceBasis, Origin
+from compliance.items.staydown import origin_block
 from tests.factories import (
     FeedFactory,
     ItemFactory,
@@ -235,7 +236,7 @@ def test_origin_block_fields_are_read_only(admin_client):
     assert response.status_code == 302
     origin.refresh_from_db()
     assert origin.noindex is True
-    assert origin.blocked_at is None
+    assert origin_block(origin.domain) is None
     event = AuditEvent.objects.for_object(origin).get()
     assert event.action == "origin.changed"
     assert (event.before, event.after) == ({"noindex": False}, {"noindex": True})

@@ -7,6 +7,7 @@ import pytest
 
 from compliance.audit.models import AuditEvent
 from compliance.items.models import Feed, Item
+from compliance.items.staydown import origin_block
 from tests import workers
 from tests.apitools import API, client_for
 from tests.factories import FeedFactory, ItemFactory, OriginFactory, RemovalRequestFactory
@@ -185,14 +186,31 @@ def test_an_officer_blocks_and_unblocks_an_origin(origin):
     assert response.json()["changed"] is True
     assert response.json()["origin"]["blocked_by_request"] == request.reference
     origin.refresh_from_db()
-    assert origin.is_blocked and origin.blocked_by_request == request
+    assert origin_block(origin.domain).case == request.reference
     event = AuditEvent.objects.for_object(origin).get(action="origin.blocked")
-    assert (event.actor_name, event.reason, event.request) == ("api-officer", "whole site", request)
+    assert (event.actor_name, event.reason, event.case) == (
+        "api-officer",
+        "whole site",
+        request.reference,
+    )
 
     again = officer.post(f"{url}/block/", {"reason": "twice"}, format="json")
     assert again.json()["changed"] is False
     assert AuditEvent.objects.for_object(origin).filter(action="origin.blocked").count() == 1
 
+    # A block a request asked for is lifted by reversing that request, not by hand.
+    refused = officer.post(f"{url}/unblock/", {"reason": "by hand"}, format="json")
+    assert refused.status_code == 400
+    assert request.reference in str(refused.json())
+    assert origin_block(origin.domain).case == request.reference
+
+
+def test_an_officer_lifts_a_block_of_their_own(origin):
+    officer = client_for("officer")
+    url = f"{API}/origins/{origin.pk}"
+    assert officer.post(f"{url}/block/", {"reason": "no licence"}, format="json").json()["origin"][
+        "is_blocked"
+    ]
     response = officer.post(f"{url}/unblock/", {"reason": "agreement signed"}, format="json")
     assert response.json()["changed"] is True
     assert response.json()["origin"]["is_blocked"] is False
@@ -206,4 +224,4 @@ def test_blocking_needs_a_reason(origin):
     assert response.status_code == 400
     assert "reason" in response.json()
     origin.refresh_from_db()
-    assert not origin.is_blocked
+    assert origin_block(origin.domain) is None

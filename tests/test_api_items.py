@@ -221,12 +221,12 @@ def test_an_officer_hides_an_item_through_the_service(items):
 
     item.refresh_from_db()
     assert item.status == Item.Status.HIDDEN
-    assert item.status_request == request
+    assert item.status_case == request.reference
     event = AuditEvent.objects.for_object(item).get(action="item.hidden")
-    assert (event.actor_name, event.reason, event.request) == (
+    assert (event.actor_name, event.reason, event.case) == (
         "api-officer",
         "asked by the author",
-        request,
+        request.reference,
     )
     # Gone for the public at once, in the list and at its URL.
     anonymous = client_for("anonymous")

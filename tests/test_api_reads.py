@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor, audit_record
-from compliance.takedowns.models import BlockRule
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
+from compliance.items.models import BlockRule
 from tests.apitools import API, client_for, make_world
 from tests.factories import (
     BlockRuleFactory,
@@ -43,7 +44,7 @@ def test_block_rules_with_their_request_and_filters(world):
     url_rule = rules[1]
     assert url_rule["kind"] == "url"
     assert url_rule["url"] == world.hidden.original_url
-    assert url_rule["request"] == world.hidden.status_request.reference
+    assert url_rule["request"] == world.hidden.status_case
     assert url_rule["description"] == str(world.rule)
 
     def ids(**query):
@@ -51,7 +52,7 @@ def test_block_rules_with_their_request_and_filters(world):
 
     assert ids(kind="author") == [author_rule.pk]
     assert ids(is_active="true") == [world.rule.pk]
-    assert ids(request=world.hidden.status_request.reference) == [world.rule.pk]
+    assert ids(request=world.hidden.status_case) == [world.rule.pk]
     assert ids(request="TD-1999-00001") == []
     assert staff.get(f"{API}/block-rules/", {"kind": "everything"}).status_code == 400
 
@@ -186,7 +187,9 @@ def test_staff_lists_run_a_fixed_number_of_queries(world, path):
         RemovalTargetFactory(request=request, item=item)
         FeedFactory(origin=item.origin)
         BlockRuleFactory(item=item, request=request)
-        audit_record(actor=Actor.system("test"), action="item.published", obj=item, request=request)
+        audit_record(
+            actor=Actor.system("test"), action="item.published", obj=item, case=request.reference
+        )
     with CaptureQueriesContext(connection) as many:
         assert staff.get(API + path).json()["count"] >= 6
     assert len(many) == len(few)

@@ -59,7 +59,7 @@ def test_anyone_may_submit_and_gets_the_reference_but_no_secret():
     assert stored.future and stored.good_faith and stored.accuracy
     assert [t.item is not None for t in stored.targets.order_by("id")] == [True, False]
     assert AuditEvent.objects.for_object(stored).get().action == "request.received"
-    mail = Message.objects.get(request=stored)
+    mail = Message.objects.get(case=stored.reference)
     assert mail.recipients == ["robin@rights.example"]
     assert mail.subject == f"[{stored.reference}] We received your removal request"
     assert stored.status_token in mail.text_body  # the status link goes by mail only
@@ -98,7 +98,7 @@ def test_the_api_and_the_form_make_the_same_request_and_the_same_mail(client):
                 neutral(m.text_body, r),
                 neutral(m.html_body, r),
             )
-            for m in Message.objects.filter(request=r).order_by("id")
+            for m in r.messages.all().order_by("id")
         ]
 
     assert mails(by_form) == mails(by_api)
@@ -310,7 +310,7 @@ def test_a_rejection_needs_a_reason_and_mails_it():
     response = officer.post(url, {"reason": "The article is not yours."}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "rejected"
-    mail = Message.objects.get(request=removal_request)
+    mail = Message.objects.get(case=removal_request.reference)
     assert mail.kind == "rejection"
     assert "The article is not yours." in mail.text_body
 
@@ -325,4 +325,4 @@ def test_staff_withdraw_as_the_admin_does():
     assert response.json()["status"] == "withdrawn"
     event = AuditEvent.objects.for_object(removal_request).get(action="request.withdrawn")
     assert event.reason == "Marked withdrawn by our staff."
-    assert Message.objects.get(request=removal_request).kind == "withdrawal"
+    assert Message.objects.get(case=removal_request.reference).kind == "withdrawal"

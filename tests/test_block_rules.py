@@ -1,5 +1,5 @@
 """Block rules and blocked origins: made and undone through their services, audited, never
-duplicated, and honoured by the next ingest."""
+duplicated, and honoured by the matcher (compliance.items.staydown)."""
 
 import threading
 
@@ -7,20 +7,33 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.core.normalise import author_key, url_key
-from compliance.items.models import Item
-from compliance.takedowns.models import BlockRule
-from compliance.takedowns.rules import block_rule_matching
-from compliance.takedowns.services import (
+from compliance.items.models import BlockRule, Item
+from compliance.items.rules import (
     block_rule_create,
     block_rule_deactivate,
-    origin_block,
-    origin_unblock,
+    origin_block_create,
+    origin_block_lift,
 )
+from compliance.items.staydown import Candidate, block_for, origin_block
 from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
 
 JOB = Actor.system("process_takedown")
+
+
+def blocked_by(*, domain="", url_key="", author_key="", text_fingerprint="", host=""):
+    """The rule the matcher answers for a candidate with these keys."""
+    block = block_for(
+        Candidate(
+            origin_domain=domain,
+            url_key=url_key,
+            author_key=author_key,
+            text_fingerprint=text_fingerprint,
+            article_host=host,
+        )
+    )
+    return block.rule if block else None
 
 
 @pytest.fixture
@@ -39,36 +52,32 @@ def test_a_url_rule_is_normalised_audited_and_matches_url_and_text():
         text_fingerprint=item.text_fingerprint,
         actor=JOB,
         reason="now and in the future",
-        removal_request=removal_request,
+        case=removal_request.reference,
     )
     assert rule.url == "https://origin-a.example/news/story"
     assert rule.url_key == url_key("http://origin-a.example/news/story/") == item.url_key
-    assert (rule.domain, rule.request, rule.is_active) == (
+    assert (rule.domain, rule.case, rule.is_active) == (
         item.origin.domain,
-        removal_request,
+        removal_request.reference,
         True,
     )
     event = AuditEvent.objects.for_object(rule).get()
-    assert (event.action, event.request, event.reason) == (
+    assert (event.action, event.case, event.reason) == (
         "rule.created",
-        removal_request,
+        removal_request.reference,
         "now and in the future",
     )
-    by_text = {"url_key": "", "author_key": "", "text_fingerprint": item.text_fingerprint}
-    assert block_rule_matching(domain=item.origin.domain, **by_text) == rule
+    assert blocked_by(domain=item.origin.domain, text_fingerprint=item.text_fingerprint) == rule
     # The same text at another site is that site's own (a wire story it licensed).
-    assert block_rule_matching(domain="elsewhere.example", **by_text) is None
+    assert blocked_by(domain="elsewhere.example", text_fingerprint=item.text_fingerprint) is None
 
 
 @pytest.mark.django_db
 def test_a_url_rule_for_a_site_we_do_not_republish_has_no_origin():
     rule = block_rule_create(kind="url", url="https://unknown-site.example/a/1", actor=JOB)
     assert rule.origin is None and rule.domain == "unknown-site.example"
-    assert block_rule_matching(
-        domain="unknown-site.example",
-        url_key=url_key("https://unknown-site.example/a/1/"),
-        author_key="",
-        text_fingerprint="",
+    assert blocked_by(
+        domain="elsewhere.example", url_key=url_key("https://unknown-site.example/a/1/")
     )
 
 
@@ -81,18 +90,10 @@ def test_author_and_origin_rules():
     origin_rule = block_rule_create(kind="origin", origin=origin, actor=JOB)
     assert author_rule.author_key == author_key("casey example")
     # The most specific rule is reported: the author rule before the origin rule.
-    assert (
-        block_rule_matching(
-            domain="origin-b.example", url_key="", author_key="casey example", text_fingerprint=""
-        )
-        == author_rule
-    )
-    assert (
-        block_rule_matching(
-            domain="news.origin-b.example", url_key="", author_key="", text_fingerprint=""
-        )
-        == origin_rule
-    )
+    assert blocked_by(domain="origin-b.example", author_key="casey example") == author_rule
+    assert blocked_by(domain="news.origin-b.example") == origin_rule
+    # An author rule holds at exactly its origin's domain; the origin rule covers the rest.
+    assert blocked_by(domain="news.origin-b.example", author_key="casey example") == origin_rule
 
 
 @pytest.mark.django_db
@@ -119,17 +120,17 @@ def test_a_request_makes_each_rule_once_and_the_database_guarantees_it():
     origin = OriginFactory()
     removal_request = RemovalRequestFactory(status="processing")
     first = block_rule_create(
-        kind="origin", origin=origin, actor=JOB, removal_request=removal_request
+        kind="origin", origin=origin, actor=JOB, case=removal_request.reference
     )
     again = block_rule_create(
-        kind="origin", origin=origin, actor=JOB, removal_request=removal_request
+        kind="origin", origin=origin, actor=JOB, case=removal_request.reference
     )
     assert first == again
     assert BlockRule.objects.count() == 1
     assert AuditEvent.objects.filter(action="rule.created").count() == 1
     with pytest.raises(IntegrityError), transaction.atomic():
         BlockRule.objects.create(
-            kind="origin", origin=origin, domain=origin.domain, request=removal_request
+            kind="origin", origin=origin, domain=origin.domain, case=removal_request.reference
         )
 
 
@@ -160,7 +161,7 @@ def test_concurrent_jobs_make_one_rule():
                 barrier.wait(timeout=10)
                 made.append(
                     block_rule_create(
-                        kind="origin", origin=origin, actor=JOB, removal_request=removal_request
+                        kind="origin", origin=origin, actor=JOB, case=removal_request.reference
                     ).pk
                 )
         finally:
@@ -189,33 +190,49 @@ def test_deactivating_a_rule_lets_new_items_through_and_is_audited_once(officer)
     assert [(e.reason, e.actor_name) for e in events] == [
         ("Counter-notice upheld", officer.username)
     ]
-    assert (
-        block_rule_matching(domain="", url_key=item.url_key, author_key="", text_fingerprint="")
-        is None
-    )
+    assert blocked_by(url_key=item.url_key) is None
 
 
 @pytest.mark.django_db
 def test_blocking_and_unblocking_an_origin(officer):
+    """A staff block is an origin rule of no request: audited once, lifted by staff."""
     origin = OriginFactory()
     published = ItemFactory(origin=origin)
-    removal_request = RemovalRequestFactory(status="processing")
-    origin_block(origin=origin, actor=JOB, reason="whole origin", removal_request=removal_request)
-    origin_block(origin=origin, actor=Actor.staff(officer), reason="again")
-    origin.refresh_from_db()
-    assert origin.is_blocked and origin.blocked_by_request == removal_request
+    staff = Actor.staff(officer)
+    assert origin_block_create(origin=origin, actor=staff, reason="whole origin")
+    assert not origin_block_create(origin=origin, actor=staff, reason="again")
+    rule = origin_block(origin.domain)
+    assert (rule.kind, rule.case, rule.domain) == ("origin", "", origin.domain)
+    assert origin_block(f"news.{origin.domain}") == rule  # its subdomains too
     event = AuditEvent.objects.get(action="origin.blocked")
-    assert (event.reason, event.request) == ("whole origin", removal_request)
+    assert (event.reason, event.after["rule"]) == ("whole origin", rule.pk)
     # Blocking stops what is new; what is published is hidden separately.
     assert Item.objects.get(pk=published.pk).status == "published"
 
-    origin_unblock(origin=origin, actor=Actor.staff(officer), reason="counter-notice")
-    origin_unblock(origin=origin, actor=Actor.staff(officer), reason="again")
-    origin.refresh_from_db()
-    assert not origin.is_blocked and origin.blocked_by_request is None
+    assert origin_block_lift(origin=origin, actor=staff, reason="counter-notice")
+    assert not origin_block_lift(origin=origin, actor=staff, reason="again")
+    assert origin_block(origin.domain) is None
     event = AuditEvent.objects.get(action="origin.unblocked")
-    assert (event.reason, event.request, event.before["request"]) == (
-        "counter-notice",
-        removal_request,
+    assert event.reason == "counter-notice"
+
+
+@pytest.mark.django_db
+def test_a_block_a_request_asked_for_is_lifted_only_by_reversing_it(officer):
+    origin = OriginFactory()
+    removal_request = RemovalRequestFactory(status="processing")
+    assert origin_block_create(
+        origin=origin, actor=JOB, reason="whole origin", case=removal_request.reference
+    )
+    event = AuditEvent.objects.get(action="origin.blocked")
+    assert (event.case, event.after["request"]) == (
+        removal_request.reference,
         removal_request.reference,
     )
+    with pytest.raises(ValueError, match=removal_request.reference):
+        origin_block_lift(origin=origin, actor=Actor.staff(officer), reason="by hand")
+    assert origin_block(origin.domain).case == removal_request.reference
+    # The request's own undoing lifts it.
+    assert origin_block_lift(
+        origin=origin, actor=JOB, reason="reversed", case=removal_request.reference
+    )
+    assert origin_block(origin.domain) is None

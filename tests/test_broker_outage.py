@@ -59,7 +59,7 @@ def test_a_submission_during_a_broker_outage_is_kept_and_acknowledged_later(
     assert removal_request.status == RemovalRequest.Status.RECEIVED
     assert removal_request.status_token in response["Location"]
     assert "could not queue compliance.messaging.tasks.send_message" in caplog.text
-    acknowledgement = Message.objects.get(request=removal_request, kind="acknowledgement")
+    acknowledgement = removal_request.messages.get(kind="acknowledgement")
     assert acknowledgement.state == Message.State.QUEUED
     time.sleep(2)  # the running worker had its chance: nothing reached it
     acknowledgement.refresh_from_db()

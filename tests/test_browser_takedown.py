@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance.items.services import item_freeze_attribution
+from compliance.items.attribution import item_freeze_attribution
 from compliance.takedowns.models import RemovalRequest
 from tests.factories import ItemFactory, OriginFactory
 from tests.workers import wait_until

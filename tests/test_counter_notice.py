@@ -11,8 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.items.models import Item
+from compliance.items.rules import block_rule_create, origin_block_create
+from compliance.items.staydown import origin_block
 from compliance.messaging.models import Message
 from compliance.messaging.services import message_send
 from compliance.takedowns import reversal
@@ -21,14 +23,9 @@ from compliance.takedowns.business_days import (
     business_days_between,
     is_business_day,
 )
-from compliance.takedowns.models import BlockRule, CounterNotice, RemovalRequest
-from compliance.takedowns.services import (
-    TransitionError,
-    block_rule_create,
-    origin_block,
-    request_attention_clear,
-    request_flag,
-)
+from compliance.takedowns.casework import request_attention_clear, request_flag
+from compliance.takedowns.models import CounterNotice, RemovalRequest
+from compliance.takedowns.state import TransitionError
 from tests.factories import (
     ItemFactory,
     OriginFactory,
@@ -129,7 +126,7 @@ def completed(db):
         url=hidden.original_url,
         text_fingerprint=hidden.text_fingerprint,
         actor=job,
-        removal_request=removal_request,
+        case=removal_request.reference,
     )
     withheld = ItemFactory(
         origin=origin,
@@ -140,7 +137,7 @@ def completed(db):
         licence_note="",
         republished_at=None,
     )
-    origin_block(origin=origin, actor=job, reason="scope", removal_request=removal_request)
+    origin_block_create(origin=origin, actor=job, reason="scope", case=removal_request.reference)
     other_hidden = ItemFactory(origin=origin, status=Item.Status.HIDDEN)  # not this request's
     return removal_request, hidden, withheld, other_hidden
 
@@ -171,7 +168,7 @@ def test_recording_forwards_it_and_schedules_the_restoration(completed, officer,
     assert notice.forwarded_at is None  # set when its mail is sent
     assert notice.restore_at == datetime(2026, 12, 21, 15, 30, tzinfo=UTC)
     assert notice.recorded_by == officer and notice.is_pending
-    mail = Message.objects.get(request=removal_request, kind="counter_notice")
+    mail = removal_request.messages.get(kind="counter_notice")
     assert mail.recipients == [removal_request.requester_email]
     assert removal_request.reference in mail.subject
     for element in ("Casey Example", "1 Invented Lane", "+44 0000 000000", "casey@author.example"):
@@ -179,7 +176,7 @@ def test_recording_forwards_it_and_schedules_the_restoration(completed, officer,
     assert "penalty of perjury" in mail.text_body and "jurisdiction" in mail.text_body
     assert "21 December 2026" in mail.text_body
     event = AuditEvent.objects.get(action="counter_notice.recorded")
-    assert event.request == removal_request and event.actor_user == officer
+    assert event.case == removal_request.reference and event.actor_user == officer
 
 
 @pytest.mark.parametrize(
@@ -233,20 +230,20 @@ def test_the_beat_job_restores_after_ten_business_days(completed, officer, setti
     restored_copy = Item.objects.get(pk=withheld.pk)
     assert restored_copy.status == "published" and restored_copy.disclaimer  # frozen now
     assert Item.objects.get(pk=other_hidden.pk).status == "hidden"
-    assert not BlockRule.objects.filter(request=removal_request, is_active=True).exists()
+    assert not removal_request.block_rules.filter(is_active=True).exists()
     origin = removal_request.origin
     origin.refresh_from_db()
-    assert not origin.is_blocked
+    assert origin_block(origin.domain) is None
     notice = CounterNotice.objects.get()
     assert notice.restored_at and not notice.is_pending
-    actions = set(
-        AuditEvent.objects.filter(request=removal_request).values_list("action", flat=True)
-    )
+    actions = set(removal_request.audit_events.all().values_list("action", flat=True))
     assert {"request.reversed", "item.restored", "rule.deactivated", "origin.unblocked"} <= actions
-    reversed_event = AuditEvent.objects.get(request=removal_request, action="request.reversed")
+    reversed_event = AuditEvent.objects.get(
+        case=removal_request.reference, action="request.reversed"
+    )
     assert reversed_event.actor_name == "restore_counter_notices"
     assert "10 business days" in reversed_event.reason
-    mail = Message.objects.get(request=removal_request, kind="reversal")
+    mail = removal_request.messages.get(kind="reversal")
     assert "published again" in mail.text_body
 
 
@@ -318,10 +315,10 @@ def test_reversing_one_request_keeps_down_what_another_standing_request_covers(c
     )
 
     hidden.refresh_from_db()
-    assert hidden.status == "hidden" and hidden.status_request == second_request
+    assert hidden.status == "hidden" and hidden.status_case == second_request.reference
     assert Item.objects.get(pk=withheld.pk).status == "published"  # A's alone
     handed = AuditEvent.objects.get(action="item.reattributed", object_id=hidden.pk)
-    assert handed.request == second_request
+    assert handed.case == second_request.reference
     assert handed.before == {"request": removal_request.reference}
     assert second_request.reference in handed.reason
 
@@ -361,7 +358,7 @@ def test_staff_restore_at_once_with_a_reason(completed, officer):
     assert removal_request.status == Status.REVERSED
     assert Item.objects.get(pk=hidden.pk).status == "published"
     assert CounterNotice.objects.get().restored_at  # the clock stops: nothing left to do
-    event = AuditEvent.objects.get(request=removal_request, action="request.reversed")
+    event = removal_request.audit_events.get(action="request.reversed")
     assert (event.actor_user, event.reason) == (officer, "The requester withdrew their claim.")
     with pytest.raises(TransitionError):
         reversal.request_restore(
@@ -374,3 +371,29 @@ def test_staff_restore_at_once_with_a_reason(completed, officer):
             reason="",
         )
     assert Message.objects.filter(kind="reversal").count() == 1
+
+
+def test_reversing_a_request_keeps_down_what_another_request_s_rule_still_covers(officer):
+    """Request one took the article down; request two, later, blocked its text at the
+    origin. Reversing request one must not publish what request two's rule covers: it stays
+    down, handed over to that rule and its request."""
+    origin = OriginFactory(domain="harbour-gazette.example")
+    first = RemovalRequestFactory(status=RemovalRequest.Status.COMPLETED, origin=origin)
+    item = ItemFactory(origin=origin, status=Item.Status.HIDDEN, status_request=first)
+    second = RemovalRequestFactory(status=RemovalRequest.Status.COMPLETED)
+    rule = block_rule_create(
+        kind="url",
+        url=f"https://{origin.domain}/elsewhere/the-same-text",
+        origin=origin,
+        text_fingerprint=item.text_fingerprint,
+        actor=Actor.system("process_takedown"),
+        case=second.reference,
+    )
+    reversal.request_restore(
+        removal_request=first, actor=Actor.staff(officer), reason="Counter-notice upheld."
+    )
+    item.refresh_from_db()
+    assert item.status == Item.Status.HIDDEN
+    assert (item.status_case, item.status_rule) == (second.reference, rule)
+    handed = AuditEvent.objects.for_object(item).get(action="item.reattributed")
+    assert handed.case == second.reference and str(rule) in handed.reason

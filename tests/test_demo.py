@@ -9,8 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from compliance.items.management.commands.demo import DEMO_DIR
-from compliance.items.models import Feed, Item, LicenceBasis, Origin
-from compliance.takedowns.models import BlockRule
+from compliance.items.models import BlockRule, Feed, Item, LicenceBasis, Origin
 
 pytestmark = pytest.mark.django_db
 

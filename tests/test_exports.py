@@ -243,7 +243,7 @@ def test_a_reversal_ends_the_restriction_and_puids_are_unique():
         object_id=reversed_request.pk,
         content_type=ContentType.objects.get_for_model(reversed_request),
         object_repr="x",
-        request=reversed_request,
+        case=reversed_request.reference,
     )
     reversed_request = selectors.decision_for_export(request_id=reversed_request.pk)
     statement = exports.dsa_statement(reversed_request)

@@ -9,13 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.items.models import Item
-from compliance.items.services import (
-    items_hide,
-    items_restore,
-    items_withhold_expired_licences,
-)
+from compliance.items.status import items_hide, items_restore, items_withhold_expired_licences
 from tests.factories import (
     ItemFactory,
     LicenceBasisFactory,
@@ -47,7 +43,7 @@ def test_hide_takes_published_items_down_with_one_audit_event_each():
         items=Item.objects.filter(origin=origin),
         actor=JOB,
         reason=f"removal request {removal_request.reference}",
-        removal_request=removal_request,
+        case=removal_request.reference,
     )
 
     assert hidden == 3
@@ -55,12 +51,12 @@ def test_hide_takes_published_items_down_with_one_audit_event_each():
     assert statuses([other]) == ["published"]
     for item in items:
         item.refresh_from_db()
-        assert item.status_request == removal_request
+        assert item.status_case == removal_request.reference
         assert item.status_reason == f"removal request {removal_request.reference}"
         event = AuditEvent.objects.for_object(item).get()
         assert event.action == "item.hidden"
         assert (event.before, event.after) == ({"status": "published"}, {"status": "hidden"})
-        assert event.request == removal_request
+        assert event.case == removal_request.reference
         assert event.actor_name == "process_takedown" and event.actor_kind == "system"
         assert event.object_repr == item.title
         assert event.at == item.status_changed_at
@@ -122,7 +118,7 @@ def test_restore_publishes_hidden_items_again_with_what_readers_saw_before():
         items=Item.objects.all(),
         actor=JOB,
         reason="counter-notice",
-        removal_request=removal_request,
+        case=removal_request.reference,
     )
 
     assert restored == 1
@@ -131,7 +127,7 @@ def test_restore_publishes_hidden_items_again_with_what_readers_saw_before():
     assert (item.disclaimer, item.disclaimer_sha256, item.republished_at) == frozen
     event = AuditEvent.objects.for_object(item).get(action="item.restored")
     assert (event.before, event.after) == ({"status": "hidden"}, {"status": "published"})
-    assert event.request == removal_request
+    assert event.case == removal_request.reference
     assert items_restore(items=Item.objects.all(), actor=JOB, reason="again") == 0
 
 

@@ -6,9 +6,8 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 from urllib.parse import quote
 
 import feedparser
@@ -21,54 +20,23 @@ from werkzeug import Response
 
 from compliance.audit.models import AuditEvent
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
-from compliance.items import services
-from compliance.items.models import Feed, Item, LicenceBasis, Origin
-from tests.factories import FeedFactory, ItemFactory, LicenceBasisFactory, OriginFactory
+from compliance.items import fetching
+from compliance.items.attribution import NO_LICENCE_NOTE
+from compliance.items.models import Feed, Item, Origin
+from tests.factories import FeedFactory, OriginFactory
+from tests.feedtools import (
+    FEEDS,
+    NOW,
+    SUMMARY_NOTHING,
+    fixture,
+    harbour_feed,
+    ingest,
+    serve,
+    summary,
+)
 from tests.workers import ROOT, worker_database_url
 
 pytestmark = pytest.mark.django_db
-
-FEEDS = Path(__file__).parent / "fixtures" / "feeds"
-SUMMARY_NOTHING = "new 0, updated 0, withheld 0, failed 0"
-NOW = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
-
-
-def fixture(name: str) -> bytes:
-    return (FEEDS / name).read_bytes()
-
-
-def serve(httpserver, content: bytes, path: str = "/feed.xml", **kwargs) -> str:
-    httpserver.expect_request(path).respond_with_data(
-        content, content_type="application/rss+xml", **kwargs
-    )
-    return httpserver.url_for(path)
-
-
-def ingest(*args) -> tuple[int, str, str]:
-    """Run the command; returns (exit code, stdout, stderr)."""
-    stdout, stderr = StringIO(), StringIO()
-    try:
-        call_command("ingest", *args, stdout=stdout, stderr=stderr)
-        code = 0
-    except CommandError as exc:
-        code = exc.returncode
-        stderr.write(str(exc))
-    return code, stdout.getvalue(), stderr.getvalue()
-
-
-def summary(stdout: str) -> str:
-    return stdout.rstrip("\n").split("\n")[-1]
-
-
-def harbour_feed(httpserver, *, basis=None, **origin_fields) -> Feed:
-    origin = OriginFactory(
-        domain="harbour-gazette.example",
-        name="Harbour Gazette",
-        home_page="https://www.harbour-gazette.example/",
-        licence_basis=basis,
-        **origin_fields,
-    )
-    return FeedFactory(origin=origin, url=serve(httpserver, fixture("rss2.xml")))
 
 
 # --- A new feed ----------------------------------------------------------------------------
@@ -103,7 +71,7 @@ def test_a_new_feed_url_creates_its_feed_origin_and_published_items(httpserver):
     assert ferry.photo_credit == "Photo: Tobin Arkwright/Harbour Gazette"
     assert ferry.rights_statement == "Copyright 2026 Harbour Gazette Ltd. All rights reserved."
     # No licence basis: the note says so plainly, and the texts are frozen with their hashes.
-    assert ferry.licence_note == services.NO_LICENCE_NOTE
+    assert ferry.licence_note == NO_LICENCE_NOTE
     assert "none recorded" in ferry.licence_note
     assert ferry.disclaimer == (
         "This content is courtesy of, and owned and copyrighted by, Harbour Gazette "
@@ -138,7 +106,7 @@ def test_a_second_run_creates_nothing(httpserver):
     assert Feed.objects.count() == Origin.objects.count() == 1
     assert AuditEvent.objects.count() == events
     # The service itself is just as idempotent (a duplicate Celery task).
-    outcome = services.feed_ingest(feed_id=Feed.objects.get().pk)
+    outcome = fetching.feed_ingest(feed_id=Feed.objects.get().pk)
     assert (outcome.new, outcome.updated, outcome.withheld, outcome.failed) == (0, 0, 0, False)
 
 
@@ -304,7 +272,7 @@ def test_failures_back_off_exponentially_up_to_the_cap_and_success_resets(httpse
     waits = []
     with time_machine.travel(NOW, tick=False):
         for _ in range(4):
-            services.feed_ingest(feed_id=feed.pk)
+            fetching.feed_ingest(feed_id=feed.pk)
             feed.refresh_from_db()
             waits.append((feed.next_fetch_at - NOW) / timedelta(minutes=1))
     assert waits == [60, 120, 200, 200]
@@ -314,7 +282,7 @@ def test_failures_back_off_exponentially_up_to_the_cap_and_success_resets(httpse
     httpserver.clear()
     serve(httpserver, fixture("rss2.xml"))
     with time_machine.travel(NOW, tick=False):
-        services.feed_ingest(feed_id=feed.pk)
+        fetching.feed_ingest(feed_id=feed.pk)
     feed.refresh_from_db()
     assert (feed.last_outcome, feed.consecutive_failures, feed.last_error) == ("ok", 0, "")
     assert feed.next_fetch_at == NOW + timedelta(minutes=30)
@@ -355,7 +323,7 @@ def test_conditional_get_and_304(httpserver):
         ("7200", timedelta(hours=2)),
         ("Thu, 05 Nov 2026 15:30:00 GMT", timedelta(hours=3.5)),
         # Absurd or unreadable values: capped, or the usual back-off; never a crashed run.
-        ("9" * 30, services.MAX_RETRY_AFTER),
+        ("9" * 30, fetching.MAX_RETRY_AFTER),
         ("\u00b2", timedelta(minutes=2 * settings.FEED_DEFAULT_POLL_MINUTES)),
     ],
 )
@@ -387,9 +355,9 @@ def test_410_pauses_the_feed(httpserver):
     event = AuditEvent.objects.for_object(feed).get()
     assert (event.action, event.actor_name) == ("feed.paused", "ingest")
     # A paused feed is never due and is not fetched again.
-    assert feed.pk not in services.feeds_claim_due()
+    assert feed.pk not in fetching.feeds_claim_due()
     requests_so_far = len(httpserver.log)
-    assert services.feed_ingest(feed_id=feed.pk).failed
+    assert fetching.feed_ingest(feed_id=feed.pk).failed
     assert len(httpserver.log) == requests_so_far
 
 
@@ -424,11 +392,11 @@ def test_due_picks_active_feeds_whose_time_has_come(httpserver):
 def test_claiming_due_feeds_is_exclusive_and_expires():
     feed = FeedFactory(next_fetch_at=None, poll_interval_minutes=15)
     with time_machine.travel(NOW, tick=False):
-        assert services.feeds_claim_due() == [feed.pk]
-        assert services.feeds_claim_due() == []  # an overlapping beat claims nothing
+        assert fetching.feeds_claim_due() == [feed.pk]
+        assert fetching.feeds_claim_due() == []  # an overlapping beat claims nothing
     # A claim whose task was lost runs out after one poll interval.
     with time_machine.travel(NOW + timedelta(minutes=15), tick=False):
-        assert services.feeds_claim_due() == [feed.pk]
+        assert fetching.feeds_claim_due() == [feed.pk]
 
 
 def test_the_progress_bar_is_shown_only_on_a_terminal():
@@ -447,226 +415,3 @@ def test_the_progress_bar_is_shown_only_on_a_terminal():
     assert output.endswith("\rnew 2, updated 0, withheld 0, failed 0\n") or output.endswith(
         "\nnew 2, updated 0, withheld 0, failed 0\n"
     )
-
-
-# --- Updates, deduplication and frozen texts -----------------------------------------------
-
-
-def test_the_same_article_under_a_new_guid_and_a_tracking_url_is_not_duplicated(httpserver):
-    feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
-    changed = (
-        fixture("rss2.xml")
-        .replace(b"hg-2026-0003", b"hg-2026-0003-reissued")
-        .replace(
-            b"https://www.harbour-gazette.example/news/quay-market-indoors",
-            b"http://harbour-gazette.example/news/quay-market-indoors/?utm_campaign=autumn#top",
-        )
-    )
-    httpserver.clear()
-    serve(httpserver, changed)
-    code, out, _ = ingest("--feed", str(feed.pk))
-    assert (code, summary(out)) == (0, SUMMARY_NOTHING)
-    assert Item.objects.count() == 3
-
-
-def test_another_origin_s_feed_carrying_the_same_article_changes_nothing(httpserver):
-    # A second site's feed (an aggregator, a scraper) links to an article we already hold:
-    # it is the same article, so nothing new is stored, and its text never replaces the
-    # origin's under the origin's frozen attribution.
-    feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
-    copycat = (
-        fixture("rss2.xml")
-        .replace(b"https://www.harbour-gazette.example/</link>", b"https://copycat.example/</link>")
-        .replace(b"Ferry timetable redrawn after tide survey", b"Ferry chaos: read it here")
-        .replace(b"hg-2026-", b"cc-")
-    )
-    other = FeedFactory(
-        origin=OriginFactory(domain="copycat.example"),
-        url=serve(httpserver, copycat, path="/copycat.xml"),
-    )
-
-    outcome = services.feed_ingest(feed_id=other.pk)
-
-    assert (outcome.new, outcome.updated, outcome.withheld) == (0, 0, 0)
-    ferry = Item.objects.get(guid="hg-2026-0001")
-    assert (ferry.title, ferry.origin) == ("Ferry timetable redrawn after tide survey", feed.origin)
-    assert Item.objects.count() == 3
-
-
-def test_a_changed_article_is_updated_but_its_frozen_texts_are_not(httpserver):
-    basis = LicenceBasisFactory()
-    feed = harbour_feed(httpserver, basis=basis)
-    services.feed_ingest(feed_id=feed.pk)
-    ferry = Item.objects.get(guid="hg-2026-0001")
-    frozen = (
-        ferry.licence_note,
-        ferry.licence_note_sha256,
-        ferry.disclaimer,
-        ferry.disclaimer_sha256,
-        ferry.republished_at,
-        ferry.slug,
-    )
-
-    # Later edits of what the texts are made from...
-    Origin.objects.filter(pk=feed.origin_id).update(
-        name="Harbour Gazette & Mercury",
-        disclaimer_template="Borrowed from {{ origin.name }}; ask {{ contact_email }}.",
-    )
-    LicenceBasis.objects.filter(pk=basis.pk).update(name="Renamed basis")
-    # ...and a new version of the article, plus a brand-new one.
-    changed = (
-        fixture("rss2.xml")
-        .replace(b"Ferry timetable redrawn after tide survey", b"Ferry timetable redrawn again")
-        .replace(
-            b"<channel>",
-            b"""<channel><item><title>Net loft reopens</title>
-        <link>https://www.harbour-gazette.example/news/net-loft-reopens</link>
-        <guid>hg-2026-0010</guid><description>The old net loft on the quay reopened
-        on Saturday as a winter market hall with room for thirty invented stalls.</description>
-        </item>""",
-            1,
-        )
-    )
-    httpserver.clear()
-    serve(httpserver, changed)
-    code, out, _ = ingest("--feed", str(feed.pk))
-    assert (code, summary(out)) == (0, "new 1, updated 1, withheld 0, failed 0")
-
-    ferry.refresh_from_db()
-    assert ferry.title == "Ferry timetable redrawn again"
-    assert (
-        ferry.licence_note,
-        ferry.licence_note_sha256,
-        ferry.disclaimer,
-        ferry.disclaimer_sha256,
-        ferry.republished_at,
-        ferry.slug,
-    ) == frozen
-    assert AuditEvent.objects.for_object(ferry).filter(action="item.updated").count() == 1
-    # The new item is rendered from the edited template, as plain text (no escaping).
-    new = Item.objects.get(guid="hg-2026-0010")
-    assert new.disclaimer == "Borrowed from Harbour Gazette & Mercury; ask removals@example.org."
-    assert new.licence_note == "Licence: Renamed basis (Public feed, educational use)"
-
-
-def test_hidden_and_withheld_items_are_never_updated_or_brought_back(httpserver):
-    feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
-    Item.objects.filter(guid="hg-2026-0001").update(status=Item.Status.HIDDEN)
-    Item.objects.filter(guid="hg-2026-0003").update(status=Item.Status.WITHHELD)
-    changed = (
-        fixture("rss2.xml")
-        .replace(b"Ferry timetable", b"Ferry timetables")
-        .replace(b"Quay market moves", b"Quay market finally moves")
-    )
-    httpserver.clear()
-    serve(httpserver, changed)
-    code, out, _ = ingest("--feed", str(feed.pk))
-    assert (code, summary(out)) == (0, SUMMARY_NOTHING)
-    hidden, withheld = Item.objects.get(guid="hg-2026-0001"), Item.objects.get(guid="hg-2026-0003")
-    assert (hidden.status, hidden.title) == ("hidden", "Ferry timetable redrawn after tide survey")
-    assert (withheld.status, withheld.title) == (
-        "withheld",
-        "Quay market moves indoors for the storm season",
-    )
-
-
-def test_a_licence_basis_gives_the_note_and_the_disclaimer(httpserver):
-    basis = LicenceBasisFactory(
-        name="CC BY 4.0",
-        kind=LicenceBasis.Kind.CREATIVE_COMMONS,
-        licence_url="https://creativecommons.org/licenses/by/4.0/",
-    )
-    feed = harbour_feed(httpserver, basis=basis)
-    services.feed_ingest(feed_id=feed.pk)
-    item = Item.objects.get(guid="hg-2026-0001")
-    assert item.licence_basis == basis
-    assert item.licence_note == (
-        "Licence: CC BY 4.0 (Creative Commons licence), https://creativecommons.org/licenses/by/4.0/"
-    )
-    assert (
-        "republished here from the public RSS feed offered by the host site under the "
-        "CC BY 4.0 licence." in item.disclaimer
-    )
-
-
-@pytest.mark.parametrize(
-    ("validity", "reason"),
-    [
-        ({"expires_at": NOW - timedelta(days=1)}, "licence expired"),
-        ({"valid_from": NOW + timedelta(days=1)}, "licence not yet valid"),
-    ],
-)
-def test_an_expired_or_future_licence_withholds_new_items(httpserver, validity, reason):
-    feed = harbour_feed(httpserver, basis=LicenceBasisFactory(**validity))
-    with time_machine.travel(NOW, tick=False):
-        code, out, _ = ingest("--feed", str(feed.pk))
-    assert (code, summary(out)) == (0, "new 0, updated 0, withheld 3, failed 0")
-    for item in Item.objects.all():
-        assert item.status == Item.Status.WITHHELD
-        assert item.status_reason.startswith(reason)
-        assert item.republished_at is None
-        assert (item.disclaimer, item.licence_note, item.disclaimer_sha256) == ("", "", "")
-        event = AuditEvent.objects.for_object(item).get()
-        assert (event.action, event.reason) == ("item.withheld", item.status_reason)
-
-
-def test_a_blocked_origin_gets_nothing_published(httpserver):
-    feed = harbour_feed(httpserver, blocked_at=NOW)
-    services.feed_ingest(feed_id=feed.pk)
-    assert set(Item.objects.values_list("status", "status_reason")) == {
-        ("withheld", "origin blocked")
-    }
-
-
-@pytest.mark.parametrize(
-    "template",
-    ["{% if %}", '{% include "no-such-template.txt" %}'],  # broken to compile, or to render
-)
-def test_a_broken_disclaimer_template_withholds_and_flags_the_origin(httpserver, template):
-    feed = harbour_feed(httpserver, disclaimer_template=template)
-    services.feed_ingest(feed_id=feed.pk)
-    assert not Item.objects.published().exists()
-    assert Item.objects.filter(status_reason__startswith="disclaimer template error").count() == 3
-    assert "disclaimer template" in Origin.objects.get().attention_needed
-
-
-def test_slugs_stay_unique_when_titles_repeat(httpserver):
-    ItemFactory(slug="ferry-timetable-redrawn-after-tide-survey")
-    feed = harbour_feed(httpserver)
-    services.feed_ingest(feed_id=feed.pk)
-    assert Item.objects.get(guid="hg-2026-0001").slug == (
-        "ferry-timetable-redrawn-after-tide-survey-2"
-    )
-
-
-def test_titles_slugify_cannot_spell_get_a_slug_from_their_guid():
-    from compliance.items.services import _unique_slug
-
-    first = _unique_slug("Новости гавани", "guid-one")
-    second = _unique_slug("港口新闻", "guid-two")
-    assert first.startswith("item-") and second.startswith("item-") and first != second
-
-
-def test_entries_without_a_link_or_with_a_repeated_guid_are_skipped_with_a_warning(httpserver):
-    url = serve(httpserver, fixture("missing-guids.xml"), path="/notes.xml")
-    dup = serve(httpserver, fixture("duplicate-guids.xml"), path="/dup.xml")
-    code, out, _ = ingest(url, dup)
-    assert (code, summary(out)) == (0, "new 3, updated 0, withheld 0, failed 0")
-    assert Item.objects.filter(guid="https://fenwick-almanac.example/notes/curlews-return-early")
-    assert Item.objects.get(guid="fa-0042").title == "Reed cutting season opens on the north fen"
-    notes = Feed.objects.get(url=url)
-    assert notes.last_outcome == "ok"
-    assert "no http(s) link" in notes.last_error
-    assert "duplicate guid" in Feed.objects.get(url=dup).last_error
-
-
-def test_non_utf8_and_hostile_feeds_are_stored_decoded_and_clean(httpserver):
-    latin = serve(httpserver, fixture("latin1.xml"), path="/latin1.xml")
-    hostile = serve(httpserver, fixture("hostile.xml"), path="/hostile.xml")
-    ingest(latin, hostile)
-    assert Item.objects.get(guid="pc-0007").title == "Le marché aux crêpes rouvre sur la jetée"
-    body = Item.objects.get(guid="hg-hostile-1").body
-    assert "<script" not in body and "onerror" not in body and "javascript:" not in body

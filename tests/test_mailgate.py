@@ -156,7 +156,7 @@ def test_a_new_message_opens_an_unverified_email_request_and_is_kept_whole(name)
     assert explanation in " ".join(removal_request.explanation.split())
     assert "\x00" not in removal_request.explanation
     (kept,) = incoming()
-    assert kept.request == removal_request
+    assert kept.case == removal_request.reference
     assert bytes(kept.raw) == raw
     assert kept.subject == subject
     assert kept.state == Message.State.RECEIVED
@@ -193,10 +193,10 @@ def test_a_reply_with_the_reference_in_its_subject_joins_the_thread():
     assert output.startswith(f"added to the thread of {removal_request.reference}")
     assert RemovalRequest.objects.count() == 1
     reply = Message.objects.get(message_id="<reply.8@rights.example>")
-    assert reply.request == removal_request and reply.kind == "reply"
+    assert reply.case == removal_request.reference and reply.kind == "reply"
     assert "forgotten-one" in reply.text_body
     event = AuditEvent.objects.get(action="request.message_received")
-    assert event.request_id == removal_request.pk
+    assert event.case == removal_request.reference
     assert event.after["message"] == reply.pk
     # Joining a thread sends nothing: no mail loop, no second acknowledgement.
     assert Message.objects.filter(direction=Message.Direction.OUT).count() == outgoing_before
@@ -215,7 +215,7 @@ def test_a_reply_naming_our_message_in_in_reply_to_joins_the_thread():
 
     assert RemovalRequest.objects.count() == 1
     reply = Message.objects.get(message_id="<reply.9@rights.example>")
-    assert reply.request == removal_request
+    assert reply.case == removal_request.reference
     assert reply.in_reply_to == acknowledgement.message_id
 
 
@@ -293,7 +293,7 @@ def test_automatic_mail_is_recorded_without_opening_a_request(name, reason):
     assert reason in output and "no request opened" in output
     assert not RemovalRequest.objects.exists()
     (kept,) = incoming()
-    assert kept.kind == "automatic" and kept.request is None
+    assert kept.kind == "automatic" and kept.case == ""
     assert bytes(kept.raw) == fixture(name)
     assert not Message.objects.filter(direction=Message.Direction.OUT).exists()
 
@@ -308,7 +308,9 @@ def test_an_auto_reply_to_a_request_joins_its_thread_and_sends_nothing():
     )
     mailgate(auto)
     assert RemovalRequest.objects.count() == 1
-    assert Message.objects.get(message_id="<auto.10@rights.example>").request == removal_request
+    assert (
+        Message.objects.get(message_id="<auto.10@rights.example>").case == removal_request.reference
+    )
     assert Message.objects.filter(direction=Message.Direction.OUT).count() == 1
     removal_request.refresh_from_db()
     assert removal_request.attention_needed == ""  # an out-of-office needs nobody
@@ -387,7 +389,7 @@ def test_input_that_is_not_mail_exits_non_zero_and_is_kept_for_staff(name, inbox
     assert kept_file.read_bytes() == raw
     assert kept_file.name.endswith(".eml") and "unparseable" in kept_file.name
     (kept_row,) = incoming()
-    assert kept_row.kind == "unparseable" and kept_row.request is None
+    assert kept_row.kind == "unparseable" and kept_row.case == ""
     assert bytes(kept_row.raw) == raw and kept_file.name in kept_row.subject
     assert not RemovalRequest.objects.exists()
 

@@ -93,7 +93,7 @@ def test_a_requester_mail_abandoned_after_its_last_attempt_flags_the_request(mon
     from tests.factories import RemovalRequestFactory
 
     removal_request = RemovalRequestFactory()
-    message = queue_hello(request=removal_request)
+    message = queue_hello(case=removal_request.reference)
     Message.objects.filter(pk=message.pk).update(attempts=MAX_ATTEMPTS - 1)
     monkeypatch.setattr(
         "django.core.mail.EmailMultiAlternatives.send",

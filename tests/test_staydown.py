@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
 from compliance.core.normalise import author_key, normalise_url, text_fingerprint, url_key
-from compliance.items import services
-from compliance.items.models import Item
-from compliance.takedowns.models import BlockRule
-from compliance.takedowns.rules import block_rule_matching
+from compliance.items.fetching import feed_ingest
+from compliance.items.models import BlockRule, Item
+from compliance.items.sources import feed_ingest_source
+from compliance.items.staydown import Candidate, block_for
 from tests.factories import (
     BlockRuleFactory,
     FeedFactory,
@@ -47,7 +47,7 @@ def ingest_feed(httpserver, origin):
         httpserver.expect_request("/feed.xml").respond_with_data(
             content, content_type="application/rss+xml"
         )
-        return services.feed_ingest(feed_id=feed.pk)
+        return feed_ingest(feed_id=feed.pk)
 
     return run
 
@@ -74,11 +74,15 @@ def test_a_url_rule_withholds_the_article_under_its_old_guid(ingest_feed, origin
     assert (outcome.new, outcome.withheld) == (2, 1)
     quay = Item.objects.get(guid="hg-2026-0003")
     assert quay.status == Item.Status.WITHHELD
-    assert (quay.status_rule, quay.status_request) == (rule, request)
+    assert (quay.status_rule, quay.status_case) == (rule, request.reference)
     assert quay.status_reason == f"block rule: {rule}"
     assert quay.disclaimer == "" and quay.republished_at is None
     event = AuditEvent.objects.for_object(quay).get()
-    assert (event.action, event.after["rule"], event.request) == ("item.withheld", rule.pk, request)
+    assert (event.action, event.after["rule"], event.case) == (
+        "item.withheld",
+        rule.pk,
+        request.reference,
+    )
 
 
 def test_a_rule_is_recorded_even_when_the_licence_has_also_lapsed(ingest_feed, origin, client):
@@ -91,7 +95,11 @@ def test_a_rule_is_recorded_even_when_the_licence_has_also_lapsed(ingest_feed, o
     outcome = ingest_feed()
     assert (outcome.new, outcome.withheld) == (0, 3)
     quay = Item.objects.get(guid="hg-2026-0003")
-    assert (quay.status, quay.status_rule, quay.status_request) == ("withheld", rule, request)
+    assert (quay.status, quay.status_rule, quay.status_case) == (
+        "withheld",
+        rule,
+        request.reference,
+    )
     assert quay.status_reason == f"block rule: {rule}"
     assert request.reference in client.get(f"/items/{quay.slug}/").content.decode()
 
@@ -99,11 +107,12 @@ def test_a_rule_is_recorded_even_when_the_licence_has_also_lapsed(ingest_feed, o
     rule.is_active = False
     rule.save()
     Item.objects.all().delete()
-    origin.blocked_at, origin.blocked_by_request = timezone.now(), request
-    origin.save()
+    block = BlockRuleFactory(
+        kind=BlockRule.Kind.ORIGIN, origin=origin, domain=origin.domain, request=request
+    )
     ingest_feed()
-    assert set(Item.objects.values_list("status_reason", "status_request")) == {
-        ("origin blocked", request.pk)
+    assert set(Item.objects.values_list("status_reason", "status_case", "status_rule")) == {
+        (f"block rule: {block}", request.reference, block.pk)
     }
 
 
@@ -182,7 +191,7 @@ def test_an_origin_rule_covers_its_subdomains(httpserver):
         b"<link>https://sport.harbour-gazette.example/</link>",
     )
     httpserver.expect_request("/sport.xml").respond_with_data(content)
-    outcome = services.feed_ingest_source(source=httpserver.url_for("/sport.xml"))
+    outcome = feed_ingest_source(source=httpserver.url_for("/sport.xml"))
     assert outcome.withheld == 3 and outcome.new == 0
     assert Item.objects.first().origin.domain == "sport.harbour-gazette.example"
     assert set(Item.objects.values_list("status_rule", flat=True)) == {rule.pk}
@@ -225,6 +234,18 @@ def test_after_a_takedown_the_feed_brings_nothing_back_but_new_work_is_published
 
 
 # --- The matching function itself ----------------------------------------------------------
+
+
+def block_rule_matching(*, domain, url_key="", author_key="", text_fingerprint=""):
+    block = block_for(
+        Candidate(
+            origin_domain=domain,
+            url_key=url_key,
+            author_key=author_key,
+            text_fingerprint=text_fingerprint,
+        )
+    )
+    return block.rule if block else None
 
 
 def test_block_rule_matching_by_kind(origin):
@@ -285,7 +306,7 @@ def test_block_rule_matching_costs_a_fixed_number_of_queries(origin, django_asse
         "author_key": "someone else",
         "text_fingerprint": text_fingerprint("<p>" + "other words " * 10 + "</p>"),
     }
-    with django_assert_num_queries(4):  # url, fingerprint, author, origin: each indexed
+    with django_assert_num_queries(1):  # one OR of indexed lookups, whatever the rules
         assert block_rule_matching(**candidate) is None
 
 
@@ -300,7 +321,7 @@ def test_an_edit_that_makes_a_published_article_match_a_rule_takes_it_down(inges
         domain=origin.domain,
         author="Pellam Voss",
         author_key="pellam voss",
-        request=request,
+        case=request.reference,
     )
     edited = RSS2.replace(
         b"<dc:creator>Mirela Quance</dc:creator>", b"<dc:creator>Pellam Voss</dc:creator>", 1
@@ -308,5 +329,5 @@ def test_an_edit_that_makes_a_published_article_match_a_rule_takes_it_down(inges
     outcome = ingest_feed(edited)
     assert (outcome.updated, outcome.withheld) == (0, 1)
     first.refresh_from_db()
-    assert first.status == Item.Status.HIDDEN and first.status_request == request
+    assert first.status == Item.Status.HIDDEN and first.status_case == request.reference
     assert AuditEvent.objects.for_object(first).filter(action="item.hidden").exists()

@@ -138,8 +138,10 @@ def test_valid_submission_is_stored_as_received_and_shows_reference_and_status_l
     # The client is known by a keyed hash only; the address itself is stored nowhere.
     assert len(removal_request.client_key) == 64
     assert "198.51.100.23" not in str(RemovalRequest.objects.values().get())
-    assert AuditEvent.objects.filter(action="request.received", request=removal_request).exists()
-    acknowledgement = Message.objects.get(request=removal_request, kind="acknowledgement")
+    assert AuditEvent.objects.filter(
+        action="request.received", case=removal_request.reference
+    ).exists()
+    acknowledgement = removal_request.messages.get(kind="acknowledgement")
     assert acknowledgement.recipients == ["robin@rights.example"]
 
     thanks = client.get(response["Location"])

@@ -12,12 +12,13 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
 from compliance.celery import app as celery_app
-from compliance.messaging.models import Message
+from compliance.core.actors import Actor
+from compliance.items.models import BlockRule
+from compliance.items.staydown import origin_block
 from compliance.takedowns import processing, selfcheck
-from compliance.takedowns.models import BlockRule, RemovalRequest
-from compliance.takedowns.services import request_withdraw
+from compliance.takedowns.decisions import request_withdraw
+from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.tasks import process_takedown, requeue_stuck_takedowns
 from tests.factories import (
     ItemFactory,
@@ -58,7 +59,7 @@ def approved_request(*items, scope="items", future=True, unknown_urls=(), **fiel
 
 
 def confirmations(removal_request):
-    return Message.objects.filter(request=removal_request, kind="confirmation")
+    return removal_request.messages.filter(kind="confirmation")
 
 
 def run(removal_request) -> str:
@@ -85,10 +86,10 @@ def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, cli
     assert removal_request.attention_needed == ""
     assert [status_of(i) for i in (target, copy, same_author)] == ["hidden", "hidden", "published"]
     target.refresh_from_db()
-    assert target.status_request == removal_request
+    assert target.status_case == removal_request.reference
     assert target.status_reason == f"Removal request {removal_request.reference} (privacy)"
 
-    rules = BlockRule.objects.filter(request=removal_request)
+    rules = removal_request.block_rules.all()
     assert {(r.kind, r.url) for r in rules} == {
         ("url", "https://harbour-gazette.example" + target.original_url.split(".example")[1]),
         ("url", "https://elsewhere.example/not-ours"),
@@ -113,9 +114,7 @@ def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, cli
 
     # The trail: hidden items, rules, the passed self-check, completed.
     actions = list(
-        AuditEvent.objects.filter(request=removal_request)
-        .order_by("id")
-        .values_list("action", flat=True)
+        removal_request.audit_events.all().order_by("id").values_list("action", flat=True)
     )
     assert actions == [
         "request.processing",
@@ -127,7 +126,7 @@ def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, cli
         "request.completed",
         "request.self_check",
     ]
-    check = AuditEvent.objects.get(request=removal_request, action="request.self_check")
+    check = removal_request.audit_events.get(action="request.self_check")
     assert check.after == {"passed": True, "checked": 2, "items": 2, "failures": []}
 
     (confirmation,) = confirmations(removal_request)
@@ -143,7 +142,7 @@ def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, cli
     # Run again (a duplicate delivery): nothing changes, no second mail.
     assert run(removal_request) == Status.COMPLETED
     assert confirmations(removal_request).count() == 1
-    assert AuditEvent.objects.filter(request=removal_request).count() == len(actions)
+    assert removal_request.audit_events.all().count() == len(actions)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -160,7 +159,7 @@ def test_author_scope_makes_an_author_rule(site, origin):
         "hidden",
         "published",
     ]
-    (rule,) = BlockRule.objects.filter(request=removal_request)
+    (rule,) = removal_request.block_rules.all()
     assert (rule.kind, rule.domain, rule.author_key) == ("author", origin.domain, "ada quill")
     assert "anything by Ada Quill from harbour-gazette.example" in (
         confirmations(removal_request).get().text_body
@@ -177,11 +176,11 @@ def test_origin_scope_hides_everything_and_blocks_the_origin(site, origin):
 
     assert [status_of(i) for i in items] == ["hidden"] * 3
     assert status_of(elsewhere) == "published"
-    (rule,) = BlockRule.objects.filter(request=removal_request)
+    (rule,) = removal_request.block_rules.all()
     assert (rule.kind, rule.domain) == ("origin", origin.domain)
     origin.refresh_from_db()
-    assert origin.is_blocked and origin.blocked_by_request == removal_request
-    assert AuditEvent.objects.filter(request=removal_request, action="origin.blocked").count() == 1
+    assert origin_block(origin.domain).case == removal_request.reference
+    assert removal_request.audit_events.filter(action="origin.blocked").count() == 1
     text = confirmations(removal_request).get().text_body
     assert "harbour-gazette.example is blocked" in text and "3 items" in text
 
@@ -194,7 +193,7 @@ def test_without_future_nothing_is_blocked(site, origin):
     assert status_of(target) == "hidden"
     assert not BlockRule.objects.exists()
     origin.refresh_from_db()
-    assert not origin.is_blocked
+    assert origin_block(origin.domain) is None
     assert "You did not ask us to keep" in confirmations(removal_request).get().text_body
 
 
@@ -236,7 +235,7 @@ def test_a_withdrawal_just_after_the_job_started_hides_nothing(site, origin):
     assert status_of(target) == "published"
     assert not BlockRule.objects.exists()
     origin.refresh_from_db()
-    assert not origin.is_blocked
+    assert origin_block(origin.domain) is None
     assert not confirmations(removal_request).exists()
     assert not AuditEvent.objects.filter(action__in=["item.hidden", "rule.created"]).exists()
 
@@ -253,7 +252,7 @@ def test_a_withdrawal_after_the_takedown_ran_brings_the_content_back(origin):
     processing._keep_down(removal_request, reason="test")
     assert [status_of(i) for i in items] == ["hidden", "hidden"]
     origin.refresh_from_db()
-    assert origin.is_blocked
+    assert origin_block(origin.domain)
 
     request_withdraw(
         removal_request=RemovalRequest.objects.get(pk=removal_request.pk),
@@ -262,12 +261,12 @@ def test_a_withdrawal_after_the_takedown_ran_brings_the_content_back(origin):
     )
 
     assert [status_of(i) for i in items] == ["published", "published"]
-    assert not BlockRule.objects.filter(request=removal_request, is_active=True).exists()
+    assert not removal_request.block_rules.filter(is_active=True).exists()
     origin.refresh_from_db()
-    assert not origin.is_blocked
-    restored = AuditEvent.objects.filter(request=removal_request, action="item.restored")
+    assert origin_block(origin.domain) is None
+    restored = removal_request.audit_events.filter(action="item.restored")
     assert restored.count() == 2 and "withdrawn: We settled." in restored.first().reason
-    assert Message.objects.filter(request=removal_request, kind="withdrawal").exists()
+    assert removal_request.messages.filter(kind="withdrawal").exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -291,13 +290,15 @@ def test_a_failed_self_check_flags_the_request_and_confirms_nothing(settings, or
     assert "Self-check failed" in removal_request.attention_needed
     assert status_of(target) == "hidden"  # the takedown itself stands
     assert not confirmations(removal_request).exists()
-    check = AuditEvent.objects.get(request=removal_request, action="request.self_check")
+    check = removal_request.audit_events.get(action="request.self_check")
     assert check.after["passed"] is False
     assert check.after["failures"] == [
         f"/items/{target.slug}/ answered 200, not 451",
         f"/items/{target.slug}/ is listed in /feed/",
     ]
-    assert AuditEvent.objects.filter(request=removal_request, action="request.flagged").exists()
+    assert AuditEvent.objects.filter(
+        case=removal_request.reference, action="request.flagged"
+    ).exists()
     # Every request header asked caches for a fresh answer.
     assert all(r.headers.get("Cache-Control") == "no-cache" for r, _ in httpserver.log)
 
@@ -330,7 +331,7 @@ def test_a_retried_check_that_passes_completes_with_one_mail(site, settings, ori
     removal_request.refresh_from_db()
     assert removal_request.status == Status.COMPLETED and removal_request.attention_needed == ""
     assert confirmations(removal_request).count() == 1
-    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 1
+    assert removal_request.audit_events.filter(action="item.hidden").count() == 1
 
 
 @pytest.mark.django_db
@@ -364,7 +365,7 @@ def test_when_retries_run_out_the_request_is_flagged_for_staff():
     assert removal_request.status == Status.PROCESSING
     assert "failed after its retries" in removal_request.attention_needed
     assert error in removal_request.attention_needed
-    event = AuditEvent.objects.get(request=removal_request, action="request.flagged")
+    event = removal_request.audit_events.get(action="request.flagged")
     assert event.actor_name == "process_takedown"
     done.refresh_from_db()
     assert done.attention_needed == ""  # nothing to flag on a finished request
@@ -407,11 +408,14 @@ def test_two_concurrent_runs_complete_once_with_one_mail(site, origin):
     assert len(outcomes) == 2 and "completed" in outcomes
     assert set(outcomes) <= {"completed", "already completed", Status.COMPLETED}
     assert confirmations(removal_request).count() == 1
-    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 5
-    assert AuditEvent.objects.filter(request=removal_request, action="rule.created").count() == 5
-    assert BlockRule.objects.filter(request=removal_request).count() == 5
+    assert removal_request.audit_events.filter(action="item.hidden").count() == 5
+    assert removal_request.audit_events.filter(action="rule.created").count() == 5
+    assert removal_request.block_rules.all().count() == 5
     assert (
-        AuditEvent.objects.filter(request=removal_request, action="request.completed").count() == 1
+        AuditEvent.objects.filter(
+            case=removal_request.reference, action="request.completed"
+        ).count()
+        == 1
     )
 
 
@@ -511,3 +515,41 @@ def test_every_periodic_job_names_a_registered_task(settings):
         "compliance.takedowns.tasks.restore_due_counter_notices",
         "compliance.takedowns.tasks.withhold_expired_licences",
     } <= scheduled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_the_new_rules_catch_comes_down_with_the_request(site, client, origin):
+    """ "Now and in the future": a copy already published under another URL with the same
+    text is taken down by the job itself (not left for the re-check), under this request,
+    and checked for its 451 like the rest."""
+    target = ItemFactory(origin=origin, title="Invented lighthouse story")
+    copy = ItemFactory(
+        origin=origin,
+        original_url=f"https://{origin.domain}/archive/lighthouse-again",
+        body=target.body,
+        text_fingerprint=target.text_fingerprint,
+    )
+    removal_request = approved_request(target)
+
+    assert run(removal_request) == "completed"
+
+    copy.refresh_from_db()
+    assert copy.status == "hidden" and copy.status_case == removal_request.reference
+    assert copy.status_rule.case == removal_request.reference
+    assert client.get(f"/items/{copy.slug}/").status_code == 451
+    check = removal_request.audit_events.get(action="request.self_check")
+    assert check.after["checked"] == 2
+    assert "Invented lighthouse story" in confirmations(removal_request).get().text_body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_future_no_copy_is_taken_down(site, origin):
+    target = ItemFactory(origin=origin)
+    copy = ItemFactory(
+        origin=origin,
+        original_url=f"https://{origin.domain}/archive/copy",
+        body=target.body,
+        text_fingerprint=target.text_fingerprint,
+    )
+    assert run(approved_request(target, future=False)) == "completed"
+    assert status_of(copy) == "published"

@@ -10,15 +10,11 @@ import time_machine
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.items.models import Item
+from compliance.takedowns.decisions import request_reject, request_withdraw
 from compliance.takedowns.models import RemovalRequest
-from compliance.takedowns.services import (
-    request_reject,
-    request_submit,
-    request_verify,
-    request_withdraw,
-)
+from compliance.takedowns.submission import request_submit, request_verify
 from compliance.takedowns.tokens import verification_token
 from tests.factories import ItemFactory, OriginFactory, UserFactory
 
@@ -75,7 +71,7 @@ def test_verification_link_verifies_once_with_the_requester_as_actor(client):
     removal_request.refresh_from_db()
     assert removal_request.status == RemovalRequest.Status.VERIFIED
     assert removal_request.verified_at is not None
-    event = AuditEvent.objects.get(action="request.verified", request=removal_request)
+    event = removal_request.audit_events.get(action="request.verified")
     assert event.actor_kind == AuditEvent.ActorKind.REQUESTER
     assert "robin@rights.example" in event.actor_name
 
@@ -141,9 +137,7 @@ def test_status_page_sends_a_new_verification_link_to_the_address_on_file(client
     with time_machine.travel(later + timedelta(minutes=1), tick=False):
         verified = client.get(new_link)
     assert "Your address is verified" in visible_text(verified)
-    assert AuditEvent.objects.filter(
-        request=removal_request, action="request.verification_resent"
-    ).exists()
+    assert removal_request.audit_events.filter(action="request.verification_resent").exists()
     # Once verified, the button is gone and a resend sends nothing.
     assert "Email me a new link" not in visible_text(client.get(status_path(removal_request)))
     client.post(f"{status_path(removal_request)}resend/")
@@ -228,7 +222,7 @@ def test_status_page_shows_progress_items_and_deadline_but_nothing_private(clien
     assert "Status Verified" in text
     received, verified = (
         timezone.localtime(e.at)
-        for e in AuditEvent.objects.filter(request=removal_request).order_by("at", "id")
+        for e in removal_request.audit_events.all().order_by("at", "id")
         if e.action in {"request.received", "request.verified"}
     )
     assert f"Received: {received:%-d %B %Y, %H:%M}" in text

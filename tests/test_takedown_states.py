@@ -15,10 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.messaging.models import Message
 from compliance.messaging.services import message_send
 from compliance.takedowns import tokens
+from compliance.takedowns.casework import request_assign, request_flag
+from compliance.takedowns.decisions import request_approve, request_reject, request_withdraw
 from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.selectors import (
     request_for_reference,
@@ -26,20 +28,14 @@ from compliance.takedowns.selectors import (
     requests_open,
     requests_overdue,
 )
-from compliance.takedowns.services import (
+from compliance.takedowns.state import (
     TRANSITIONS,
     TransitionError,
-    request_approve,
-    request_assign,
     request_complete,
-    request_flag,
-    request_reject,
     request_reverse,
     request_start_processing,
-    request_submit,
-    request_verify,
-    request_withdraw,
 )
+from compliance.takedowns.submission import request_submit, request_verify
 from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
 
 Status = RemovalRequest.Status
@@ -123,13 +119,13 @@ def test_submit_stores_a_received_request_with_reference_deadline_audit_and_ackn
     assert removal_request.due_at - removal_request.received_at == timedelta(hours=48)
     assert removal_request.origin == item.origin
     assert len(removal_request.status_token) >= 32
-    [event] = AuditEvent.objects.filter(request=removal_request)
+    [event] = removal_request.audit_events.all()
     assert (event.action, event.actor_kind, event.actor_name) == (
         "request.received",
         "requester",
         "requester robin@rights.example",
     )
-    [ack] = Message.objects.filter(request=removal_request)
+    [ack] = removal_request.messages.all()
     assert ack.kind == "acknowledgement" and ack.state == Message.State.QUEUED
     assert f"[{removal_request.reference}]" in ack.subject
     assert tokens.verification_url(removal_request).split("/verify/")[0] in ack.text_body
@@ -170,7 +166,7 @@ def test_acknowledgement_threads_on_the_incoming_mail_and_keeps_it_on_the_reques
     )
     removal_request = submit(channel="email", incoming_message=incoming)
     incoming.refresh_from_db()
-    assert incoming.request == removal_request
+    assert incoming.case == removal_request.reference
     ack = removal_request.messages.get(direction=Message.Direction.OUT)
     assert ack.in_reply_to == "<first@rights.example>"
     assert "<first@rights.example>" in ack.references
@@ -226,7 +222,7 @@ def test_every_transition_is_allowed_exactly_as_designed(source, target, officer
         move(removal_request, target, officer)
         removal_request.refresh_from_db()
         assert removal_request.status == target
-        event = AuditEvent.objects.filter(request=removal_request).latest("id")
+        event = removal_request.audit_events.all().latest("id")
         assert event.action == f"request.{target}"
         assert (event.before, event.after["status"]) == ({"status": source}, target)
     else:
@@ -267,7 +263,7 @@ def test_staff_approval_records_the_officer_and_the_decision(officer):
     assert removal_request.decided_by == officer and removal_request.decided_at
     assert removal_request.decision_reason == "Clear case."
     assert not removal_request.approved_automatically
-    event = AuditEvent.objects.get(request=removal_request, action="request.approved")
+    event = removal_request.audit_events.get(action="request.approved")
     assert (event.actor_kind, event.actor_user, event.reason) == ("staff", officer, "Clear case.")
 
 
@@ -327,9 +323,7 @@ def test_assign_and_flag_are_audited_and_leave_the_status(officer):
     assert removal_request.attention_needed == "Self-check failed for 1 item."
     assert removal_request.status == Status.RECEIVED
     actions = list(
-        AuditEvent.objects.filter(request=removal_request)
-        .order_by("id")
-        .values_list("action", flat=True)
+        removal_request.audit_events.all().order_by("id").values_list("action", flat=True)
     )
     assert actions == ["request.assigned", "request.flagged"]
 
@@ -368,7 +362,7 @@ def test_automatic_approval_depends_on_the_requester_address(origin, email, appr
     if approved:
         assert removal_request.status == Status.APPROVED
         assert removal_request.approved_automatically
-        event = AuditEvent.objects.get(request=removal_request, action="request.approved")
+        event = removal_request.audit_events.get(action="request.approved")
         assert (event.actor_kind, event.actor_name) == ("system", "auto-approval")
         assert event.reason
     else:
@@ -514,8 +508,6 @@ def test_two_concurrent_approvals_exactly_one_wins(officer):
     for thread in threads:
         thread.join(30)
     assert sorted(outcomes) == ["lost", "won"]
-    assert (
-        AuditEvent.objects.filter(request=removal_request, action="request.approved").count() == 1
-    )
+    assert removal_request.audit_events.filter(action="request.approved").count() == 1
     removal_request.refresh_from_db()
     assert removal_request.status == Status.APPROVED

@@ -3,9 +3,11 @@ and the author and origin scopes."""
 
 import pytest
 
+from compliance.takedowns.casework import request_update
 from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.selectors import request_target_items, request_targets
-from compliance.takedowns.services import TransitionError, request_submit, request_update
+from compliance.takedowns.state import TransitionError
+from compliance.takedowns.submission import request_submit
 from compliance.takedowns.targets import resolve_urls
 from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
 

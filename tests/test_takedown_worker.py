@@ -16,13 +16,15 @@ from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
 from compliance.celery import app as celery_app
-from compliance.items import services as ingest
-from compliance.items.models import Item, LicenceBasis
+from compliance.items import fetching as ingest
+from compliance.items.models import BlockRule, Item, LicenceBasis
+from compliance.items.staydown import origin_block
 from compliance.messaging.models import Message
-from compliance.takedowns.models import BlockRule, CounterNotice, RemovalRequest
-from compliance.takedowns.services import request_approve
+from compliance.takedowns.decisions import request_approve
+from compliance.takedowns.models import CounterNotice, RemovalRequest
 from compliance.takedowns.tasks import (
     process_takedown,
+    recheck_staydown,
     requeue_stuck_takedowns,
     restore_due_counter_notices,
     withhold_expired_licences,
@@ -76,7 +78,7 @@ def the_one_confirmation(worker_mail, removal_request):
     (confirmation,) = mails_about(worker_mail, CONFIRMATION_SUBJECT)
     assert confirmation["To"] == removal_request.requester_email
     assert removal_request.reference in confirmation["Subject"]
-    assert Message.objects.filter(request=removal_request, kind="confirmation").count() == 1
+    assert removal_request.messages.filter(kind="confirmation").count() == 1
     return confirmation.get_body(preferencelist=("plain",)).get_content()
 
 
@@ -139,7 +141,7 @@ def test_form_verify_officer_approval_then_the_worker_takes_it_down(
     assert first.title in text and second.title in text and bystander.title not in text
     assert "each answered 451" in text and "2 pages checked" in text
     assert "What we will keep from coming back" in text
-    check = AuditEvent.objects.get(request=removal_request, action="request.self_check")
+    check = removal_request.audit_events.get(action="request.self_check")
     assert check.after["passed"] is True and check.after["checked"] == 2
 
 
@@ -162,7 +164,7 @@ def test_automatic_approval_is_processed_without_staff(client, celery_worker, wo
     assert removal_request.approved_automatically and removal_request.decided_by is None
     assert_gone_everywhere(client, item)
     origin.refresh_from_db()
-    assert origin.is_blocked and origin.blocked_by_request == removal_request
+    assert origin_block(origin.domain).case == removal_request.reference
     text = the_one_confirmation(worker_mail, removal_request)
     assert "fennel-review.example is blocked" in text
 
@@ -278,8 +280,8 @@ def test_the_origin_publishes_it_again_and_it_stays_down(
     withheld = 1 + (new_by_same_author == Item.Status.WITHHELD)
     assert (outcome.new, outcome.withheld) == (3 - withheld, withheld)
     moved = Item.objects.get(guid="hg-1-moved")
-    assert moved.status_rule.request == removal_request
-    assert moved.status_request == removal_request
+    assert moved.status_rule.case == removal_request.reference
+    assert moved.status_case == removal_request.reference
     assert client.get(f"/items/{moved.slug}/").status_code == 451
     feed_xml = client.get("/feed/").content.decode()
     assert "Paper boats" not in feed_xml and "Festival boats" not in feed_xml
@@ -354,8 +356,8 @@ def test_a_worker_killed_mid_job_is_recovered_with_one_confirmation(
     finally:
         fresh.stop()
     assert "each answered 451" in text
-    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 2
-    assert BlockRule.objects.filter(request=removal_request).count() == 2
+    assert removal_request.audit_events.filter(action="item.hidden").count() == 2
+    assert removal_request.block_rules.all().count() == 2
     assert_gone_everywhere(client, *items)
 
 
@@ -381,11 +383,14 @@ def test_two_workers_running_the_same_request_confirm_once(
         the_one_confirmation(worker_mail, removal_request)
     finally:
         second.stop()
-    assert AuditEvent.objects.filter(request=removal_request, action="item.hidden").count() == 20
-    assert AuditEvent.objects.filter(request=removal_request, action="rule.created").count() == 1
-    assert AuditEvent.objects.filter(request=removal_request, action="origin.blocked").count() == 1
+    assert removal_request.audit_events.filter(action="item.hidden").count() == 20
+    assert removal_request.audit_events.filter(action="rule.created").count() == 1
+    assert removal_request.audit_events.filter(action="origin.blocked").count() == 1
     assert (
-        AuditEvent.objects.filter(request=removal_request, action="request.completed").count() == 1
+        AuditEvent.objects.filter(
+            case=removal_request.reference, action="request.completed"
+        ).count()
+        == 1
     )
 
 
@@ -398,18 +403,18 @@ def test_the_beat_job_restores_a_counter_notice_whose_time_is_up(
     origin = OriginFactory()
     item = ItemFactory(origin=origin, status=Item.Status.HIDDEN)
     removal_request = RemovalRequestFactory(status=Status.COMPLETED, origin=origin)
-    Item.objects.filter(pk=item.pk).update(status_request=removal_request)
+    Item.objects.filter(pk=item.pk).update(status_case=removal_request.reference)
     rule = BlockRule.objects.create(
         kind="url",
         origin=origin,
         domain=origin.domain,
         url=item.original_url,
         url_key=item.url_key,
-        request=removal_request,
+        case=removal_request.reference,
     )
     fifteen_days_ago = timezone.now() - timedelta(days=15)
     forward = Message.objects.create(
-        request=removal_request,
+        case=removal_request.reference,
         direction=Message.Direction.OUT,
         kind="counter_notice",
         state=Message.State.SENT,
@@ -463,3 +468,44 @@ def test_the_licence_job_withholds_expired_items_on_a_real_worker(client, celery
     origin.refresh_from_db()
     assert "licence" in origin.attention_needed
     assert AuditEvent.objects.filter(action="origin.flagged", object_id=origin.pk).exists()
+
+
+def test_the_recheck_beat_job_takes_down_what_a_rule_covers_and_the_report_counts_it(
+    client, celery_worker, settings
+):
+    """A rule made while an item was already published (by staff, at another request's
+    origin): the periodic re-check, on a real worker, takes it down, under the rule's
+    request, and the report says what it found."""
+    from compliance.items.models import BlockRule
+    from compliance.reports.figures import report_figures
+    from compliance.reports.periods import Period, report_zone
+
+    assert settings.CELERY_BEAT_SCHEDULE["recheck-staydown"]["task"] == recheck_staydown.name
+    origin = OriginFactory(domain="harbour-gazette.example")
+    shown = ItemFactory(origin=origin, author="Pellam Voss", author_key="pellam voss")
+    other = ItemFactory(origin=origin)
+    removal_request = RemovalRequestFactory(status=Status.COMPLETED)
+    rule = BlockRule.objects.create(
+        kind="author",
+        origin=origin,
+        domain=origin.domain,
+        author="Pellam Voss",
+        author_key="pellam voss",
+        case=removal_request.reference,
+    )
+
+    recheck_staydown.delay()
+
+    workers.wait_until(
+        lambda: Item.objects.get(pk=shown.pk).status == Item.Status.HIDDEN,
+        timeout=60,
+        message=f"the item is still published\n{celery_worker.output()[-4000:]}",
+    )
+    shown.refresh_from_db()
+    assert (shown.status_rule, shown.status_case) == (rule, removal_request.reference)
+    assert Item.objects.get(pk=other.pk).status == Item.Status.PUBLISHED
+    assert client.get(f"/items/{shown.slug}/").status_code == 451
+    today = timezone.localdate()
+    figures = report_figures(period=Period("daily", today, today, report_zone()))
+    assert figures["found_by_recheck"] == 1
+    assert figures["invariants"]["published_blocked"] == []

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from compliance.audit.models import AuditEvent
 from compliance.reports.redaction import redact
-from compliance.reports.services import request_explanation_publish
+from compliance.takedowns.casework import request_explanation_publish
 from tests.factories import (
     ItemFactory,
     OriginFactory,
@@ -105,7 +105,7 @@ def test_a_redacted_explanation_is_shown_once_staff_publish_it(client):
     request.refresh_from_db()
     assert request.explanation == PRIVATE["explanation"]  # the original is kept
     event = AuditEvent.objects.get(action="request.explanation_published")
-    assert (event.request_id, event.actor_name) == (request.pk, officer.username)
+    assert (event.case, event.actor_name) == (request.reference, officer.username)
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from compliance.audit.models import AuditEvent
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS
 from .filters import IdFilter, InstantRangeFilter
+from .serializers import CaseField
 
 
 class AuditEventOutputSerializer(serializers.Serializer):
@@ -27,7 +28,7 @@ class AuditEventOutputSerializer(serializers.Serializer):
     object_type = serializers.SerializerMethodField(help_text='"app_label.model"')
     object_id = serializers.IntegerField()
     object_repr = serializers.CharField()
-    request = serializers.CharField(source="request.reference", allow_null=True)
+    request = CaseField(source="case")
     reason = serializers.CharField()
     before = serializers.JSONField()
     after = serializers.JSONField()
@@ -41,11 +42,11 @@ class AuditEventFilter(django_filters.FilterSet):
         method="filter_object_type",
         max_length=200,
         help_text='The object\'s type, "app_label.model": items.item, items.origin, '
-        "items.feed, takedowns.removalrequest, takedowns.blockrule, …",
+        "items.feed, takedowns.removalrequest, items.blockrule, …",
     )
     object_id = IdFilter(help_text="The object's id (with object_type).")
     request = django_filters.CharFilter(
-        field_name="request__reference", max_length=20, help_text="A request's reference."
+        field_name="case", max_length=20, help_text="A request's reference."
     )
     action = django_filters.CharFilter(max_length=64, help_text='e.g. "request.approved"')
     actor_kind = django_filters.ChoiceFilter(choices=AuditEvent.ActorKind.choices)
@@ -84,4 +85,4 @@ class AuditEventViewSet(ReadOnlyModelViewSet):
     filterset_class = AuditEventFilter
     search_fields = ["action", "actor_name", "object_repr", "reason"]
     ordering_fields = ["at", "id"]
-    queryset = AuditEvent.objects.select_related("content_type", "request").order_by("-at", "-id")
+    queryset = AuditEvent.objects.select_related("content_type").order_by("-at", "-id")

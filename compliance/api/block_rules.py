@@ -6,10 +6,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from compliance.takedowns.models import BlockRule
+from compliance.items.models import BlockRule
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS
 from .filters import BooleanFilter, IdFilter
+from .serializers import CaseField
 
 
 class BlockRuleOutputSerializer(serializers.Serializer):
@@ -20,9 +21,8 @@ class BlockRuleOutputSerializer(serializers.Serializer):
     domain = serializers.CharField()
     url = serializers.CharField(help_text="Normalised original URL (kind url).")
     author = serializers.CharField(help_text="The author (kind author).")
-    request = serializers.CharField(
-        source="request.reference",
-        allow_null=True,
+    request = CaseField(
+        source="case",
         help_text="The reference of the removal request that asked for it, if any.",
     )
     is_active = serializers.BooleanField()
@@ -35,7 +35,7 @@ class BlockRuleFilter(django_filters.FilterSet):
     is_active = BooleanFilter()
     origin = IdFilter(field_name="origin_id", help_text="The origin's id.")
     request = django_filters.CharFilter(
-        field_name="request__reference", max_length=20, help_text="A request's reference."
+        field_name="case", max_length=20, help_text="A request's reference."
     )
 
     class Meta:
@@ -59,4 +59,4 @@ class BlockRuleViewSet(ReadOnlyModelViewSet):
     filterset_class = BlockRuleFilter
     search_fields = ["domain", "url", "author"]
     ordering_fields = ["created_at", "deactivated_at", "id"]
-    queryset = BlockRule.objects.select_related("request").order_by("-created_at", "-id")
+    queryset = BlockRule.objects.order_by("-created_at", "-id")

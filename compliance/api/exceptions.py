@@ -12,7 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from compliance.takedowns.services import TransitionError
+from compliance.takedowns.state import TransitionError
 
 
 class Conflict(APIException):

@@ -1,5 +1,5 @@
 """feeds/: origins' RSS and Atom feeds. Staff read; compliance officers add, change and
-delete feeds (compliance.items.services, audited like the admin's saves) and ask for a
+delete feeds (compliance.items.configuration, the admin's services too) and ask for a
 fetch now (the ingest task, queued after commit)."""
 
 import django_filters
@@ -11,10 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import ModelViewSet
 
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.core.queue import enqueue_on_commit
+from compliance.items.configuration import feed_create, feed_delete, feed_update
 from compliance.items.models import Feed, Origin
-from compliance.items.services import feed_create, feed_delete, feed_update
 from compliance.items.tasks import ingest_feed
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, Conflict, domain_errors

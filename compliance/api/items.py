@@ -4,7 +4,7 @@ Anonymous callers see published items only: hidden and withheld ones are missing
 list, and their URL answers 451 with the same Link header as the page and a JSON account
 of why (who asked in terms of role and ground, never a name or an address). Staff see every
 item with its status and the reason for it. Compliance officers hide and restore items
-through compliance.items.services, exactly as the admin does.
+through compliance.items.status, exactly as the admin does.
 
 Items are addressed by slug, the same one as their public page (/items/<slug>/).
 """
@@ -25,17 +25,19 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.core.normalise import normalise_domain
 from compliance.items.models import Item
-from compliance.items.selectors import NEWEST_FIRST, item_for_page, item_unavailability
-from compliance.items.services import items_hide, items_restore
-from compliance.items.views import TRANSPARENCY_PATH
+from compliance.items.selectors import NEWEST_FIRST, item_for_page
+from compliance.items.status import items_hide, items_restore
+from compliance.takedowns.selectors import item_unavailability
+from compliance.web.views import TRANSPARENCY_PATH
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, domain_errors
 from .filters import DayRangeFilter, IdFilter
 from .permissions import IsOfficer, is_staff
 from .serializers import (
+    CaseField,
     LicenceSerializer,
     OriginSummarySerializer,
     ReasonInputSerializer,
@@ -79,9 +81,8 @@ class ItemStaffOutputSerializer(ItemOutputSerializer):
     )
     status_reason = serializers.CharField(required=False, help_text="Staff only.")
     status_changed_at = serializers.DateTimeField(required=False, help_text="Staff only.")
-    status_request = serializers.CharField(
-        source="status_request.reference",
-        allow_null=True,
+    status_request = CaseField(
+        source="status_case",
         required=False,
         help_text="Staff only: the reference of the request behind the status, if any.",
     )
@@ -248,9 +249,7 @@ class ItemViewSet(GenericViewSet):
 
     def get_queryset(self):
         items = Item.objects.select_related("origin", "licence_basis")
-        if is_staff(self.request.user):
-            items = items.select_related("status_request")
-        else:
+        if not is_staff(self.request.user):
             items = items.published()
         return items.order_by(*NEWEST_FIRST)
 
@@ -271,12 +270,13 @@ class ItemViewSet(GenericViewSet):
         item = self._item(slug)
         data = ItemActionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        removal_request = data.validated_data.get("removal_request")
         with domain_errors():
             changed = service(
                 items=Item.objects.filter(pk=item.pk),
                 actor=Actor.staff(request.user),
                 reason=data.validated_data["reason"],
-                removal_request=data.validated_data.get("removal_request"),
+                case=removal_request.reference if removal_request else "",
             )
         item = item_for_page(slug=item.slug)
         return Response(ItemActionOutputSerializer({"changed": changed, "item": item}).data)

@@ -1,17 +1,21 @@
 """origins/: the sites whose articles are republished (staff read; officers block and
-unblock through compliance.takedowns.services, as the takedown jobs do)."""
+unblock through compliance.items.rules, as the admin and the takedown jobs do). An origin
+is blocked while an active origin rule covers it."""
 
 import django_filters
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import NullIf
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.core.normalise import normalise_domain
-from compliance.items.models import Origin
-from compliance.takedowns.services import origin_block, origin_unblock
+from compliance.items.models import BlockRule, Origin
+from compliance.items.rules import origin_block_create, origin_block_lift
+from compliance.items.staydown import origin_block_expression
 
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, domain_errors
 from .filters import BooleanFilter
@@ -31,9 +35,13 @@ class OriginOutputSerializer(serializers.Serializer):
     canonical_to_original = serializers.BooleanField()
     noindex = serializers.BooleanField()
     is_blocked = serializers.BooleanField()
-    blocked_at = serializers.DateTimeField(allow_null=True)
+    blocked_at = serializers.DateTimeField(
+        allow_null=True, help_text="Since when its oldest active origin rule blocks it."
+    )
     blocked_by_request = serializers.CharField(
-        source="blocked_by_request.reference", allow_null=True
+        source="blocked_by_case",
+        allow_null=True,
+        help_text="The reference of the removal request behind that block, if any.",
     )
     attention_needed = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -56,9 +64,7 @@ class OriginActionOutputSerializer(serializers.Serializer):
 
 class OriginFilter(django_filters.FilterSet):
     domain = django_filters.CharFilter(method="filter_domain", max_length=253)
-    blocked = BooleanFilter(
-        field_name="blocked_at", lookup_expr="isnull", exclude=True, help_text="Blocked or not."
-    )
+    blocked = BooleanFilter(field_name="is_blocked", help_text="Blocked or not.")
 
     class Meta:
         model = Origin
@@ -83,26 +89,38 @@ class OriginViewSet(ReadOnlyModelViewSet):
     filterset_class = OriginFilter
     search_fields = ["name", "domain", "home_page"]
     ordering_fields = ["name", "domain", "created_at", "blocked_at", "id"]
-    queryset = Origin.objects.select_related("licence_basis", "blocked_by_request").order_by(
-        "name", "id"
-    )
+
+    def get_queryset(self):
+        # The block as the matcher sees it: the oldest active origin rule on the domain
+        # (an exact domain here; a block on a parent domain shows in is_blocked).
+        oldest = BlockRule.objects.filter(
+            is_active=True, kind=BlockRule.Kind.ORIGIN, domain=OuterRef("domain")
+        ).order_by("pk")
+        return (
+            Origin.objects.select_related("licence_basis")
+            .annotate(
+                is_blocked=origin_block_expression(),
+                blocked_at=Subquery(oldest.values("created_at")[:1]),
+                blocked_by_case=NullIf(Subquery(oldest.values("case")[:1]), Value("")),
+            )
+            .order_by("name", "id")
+        )
 
     def get_permissions(self):
         if self.action in ("block", "unblock"):
             return [IsOfficer()]
         return [IsStaff()]
 
-    def _respond(self, origin: Origin, was_blocked: bool) -> Response:
+    def _respond(self, origin: Origin, changed: bool) -> Response:
         origin = self.get_queryset().get(pk=origin.pk)
-        changed = origin.is_blocked != was_blocked
         output = OriginActionOutputSerializer({"changed": changed, "origin": origin})
         return Response(output.data)
 
     @extend_schema(
         summary="Block an origin (officers)",
-        description="Ingest withholds everything new from the origin (audit: origin.blocked). "
-        "Items already published stay so: hide them with items/{slug}/hide/. Blocking a "
-        "blocked origin changes nothing.",
+        description="Ingest withholds everything new from the origin and its subdomains "
+        "(an origin rule; audit: origin.blocked). Items already published stay so: hide "
+        "them with items/{slug}/hide/. Blocking a blocked origin changes nothing.",
         request=OriginBlockInputSerializer,
         responses={200: OriginActionOutputSerializer, **WRITE_ERRORS},
     )
@@ -111,20 +129,21 @@ class OriginViewSet(ReadOnlyModelViewSet):
         origin = self.get_object()
         data = OriginBlockInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        was_blocked = origin.is_blocked
+        removal_request = data.validated_data.get("removal_request")
         with domain_errors():
-            origin_block(
+            changed = origin_block_create(
                 origin=origin,
                 actor=Actor.staff(request.user),
                 reason=data.validated_data["reason"],
-                removal_request=data.validated_data.get("removal_request"),
+                case=removal_request.reference if removal_request else "",
             )
-        return self._respond(origin, was_blocked)
+        return self._respond(origin, changed)
 
     @extend_schema(
         summary="Unblock an origin (officers)",
-        description="Ingest publishes the origin's new items again (audit: origin.unblocked). "
-        "Items withheld meanwhile stay withheld until restored.",
+        description="Stops the staff's block of the origin (audit: origin.unblocked). A "
+        "block asked for by a removal request is lifted by reversing that request: 400 "
+        "says which. Items withheld meanwhile stay withheld until restored.",
         request=ReasonInputSerializer,
         responses={200: OriginActionOutputSerializer, **WRITE_ERRORS},
     )
@@ -133,9 +152,8 @@ class OriginViewSet(ReadOnlyModelViewSet):
         origin = self.get_object()
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        was_blocked = origin.is_blocked
         with domain_errors():
-            origin_unblock(
+            changed = origin_block_lift(
                 origin=origin, actor=Actor.staff(request.user), reason=data.validated_data["reason"]
             )
-        return self._respond(origin, was_blocked)
+        return self._respond(origin, changed)

@@ -2,14 +2,14 @@
 
 Anonymous callers read published items and submit removal requests; any active staff
 member reads everything; compliance officers (the "Compliance officers" group, or a
-superuser: compliance.takedowns.services.user_may_decide) decide: approve and reject
+superuser: compliance.core.permissions.user_may_decide) decide: approve and reject
 requests, hide and restore items, block and unblock origins, manage feeds. Withdrawing a
 request needs what the admin's "Mark withdrawn" needs: permission to change requests.
 """
 
 from rest_framework import permissions
 
-from compliance.takedowns.services import user_may_decide
+from compliance.core.permissions import user_may_decide
 
 CHANGE_REQUESTS = "takedowns.change_removalrequest"
 

@@ -9,7 +9,7 @@ learns nothing about its requests.
 
 Staff read every request; compliance officers approve and reject; staff who may change
 requests (as for the admin's "Mark withdrawn") withdraw. Every change goes through the
-state machine in compliance.takedowns.services; a transition it refuses answers 409.
+state machine (compliance.takedowns.state); a transition it refuses answers 409.
 Requests are addressed by reference (TD-2026-00042).
 """
 
@@ -27,16 +27,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
-from compliance.audit.services import Actor
+from compliance.core.actors import Actor
 from compliance.takedowns import intake
+from compliance.takedowns.decisions import request_approve, request_reject, request_withdraw
 from compliance.takedowns.forms import RemovalRequestForm
 from compliance.takedowns.models import OPEN_STATUSES, RemovalRequest, RemovalTarget
-from compliance.takedowns.services import (
-    request_approve,
-    request_reject,
-    request_submit,
-    request_withdraw,
-)
+from compliance.takedowns.submission import request_submit
 
 from .exceptions import (
     BAD_REQUEST,

@@ -86,6 +86,18 @@ class OptionalReasonInputSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=MAX_EXPLANATION, allow_blank=True, default="")
 
 
+class CaseField(serializers.CharField):
+    """A removal request's reference as lower layers record it (their "case"), null when
+    there is none."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class RequestReferenceField(serializers.SlugRelatedField):
     """A removal request named by its reference (TD-2026-00042)."""
 

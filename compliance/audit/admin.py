@@ -14,10 +14,9 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
-    list_display = ("at", "actor_name", "action", "object_repr", "request_reference", "reason")
+    list_display = ("at", "actor_name", "action", "object_repr", "case", "reason")
     list_filter = ("action", "actor_kind")
-    list_select_related = ("request",)
-    search_fields = ("action", "actor_name", "object_repr", "reason", "request__reference")
+    search_fields = ("action", "actor_name", "object_repr", "reason", "case")
     date_hierarchy = "at"
     ordering = ("-at", "-id")
     fields = (
@@ -29,16 +28,12 @@ class AuditEventAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
         "content_type",
         "object_id",
         "object_repr",
-        "request",
+        "case",
         "reason",
         "before_json",
         "after_json",
     )
     readonly_fields = fields
-
-    @admin.display(description="request", ordering="request__reference")
-    def request_reference(self, obj):
-        return obj.request.reference if obj.request_id and obj.request else ""
 
     @admin.display(description="before")
     def before_json(self, obj):

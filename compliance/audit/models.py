@@ -4,6 +4,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from compliance.core.actors import ActorKind
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -23,10 +25,7 @@ class AuditEvent(models.Model):
     and on PostgreSQL a trigger refuses them in the database too.
     """
 
-    class ActorKind(models.TextChoices):
-        STAFF = "staff", "Staff user"
-        REQUESTER = "requester", "Requester"
-        SYSTEM = "system", "System job"
+    ActorKind = ActorKind
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
@@ -45,15 +44,10 @@ class AuditEvent(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.BigIntegerField()
     object_repr = models.CharField(max_length=300)
-    # The removal request the action belongs to, if any: its history in one query.
-    request = models.ForeignKey(
-        "takedowns.RemovalRequest",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="audit_events",
-    )
+    # The case the action belongs to, if any: a removal request's reference (TD-2026-00042).
+    # The trail knows cases only by name, so that every app can write to it; the takedowns
+    # app gives the name its meaning. A request's whole history is one indexed query.
+    case = models.CharField(max_length=20, blank=True)
     reason = models.TextField(blank=True)
     before = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
@@ -66,6 +60,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["content_type", "object_id", "at"]),
             # Reports count events of one kind in a period (self-checks, item changes).
             models.Index(fields=["action", "at"]),
+            models.Index(fields=["case", "at"]),
         ]
 
     def __str__(self):

@@ -133,3 +133,16 @@ def text_fingerprint(body_html: str) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_web_address(url: str) -> bool:
+    """An http(s) URL with a host, and no white space or control characters in it. (Not
+    Django's URLValidator: it refuses hosts without a dot, such as a test server's.)"""
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)

@@ -1,65 +1,31 @@
 """Staff pages for licence bases, origins, feeds and items.
 
 An item is a record of what readers were shown: the admin displays it and edits none of its
-fields. Its status changes only through compliance.items.services (ingest, and the hide and
-restore services that takedowns use). Origins, feeds and licence bases are configuration
-that staff edit here; every such save is written to the audit trail.
+fields. Its status changes only through compliance.items.status (and ingest). Origins, feeds
+and licence bases are configuration that staff edit here, saved by the same services as
+the API, the demo and ingest use (compliance.items.configuration), which audit them.
 """
 
-from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator, URLValidator
-from django.db import models
-from django.template import TemplateSyntaxError, engines
-from django.utils.html import format_html, format_html_join
+from django.template.loader import render_to_string
 
 from compliance.audit.models import AuditEvent
-from compliance.audit.services import Actor, audit_record
-from compliance.core.admin import StaffMayRead
+from compliance.core.actors import Actor
+from compliance.core.admin import ConfiguredAdmin, ReadOnly, StaffMayRead
 from compliance.core.admin_actions import form_action
 from compliance.core.normalise import normalise_domain
-from compliance.takedowns.services import origin_block, origin_unblock, user_may_decide
+from compliance.core.permissions import user_may_decide
 
-from .models import Feed, Item, LicenceBasis, Origin
-from .services import items_hide, items_restore
-
-
-def _plain(value):
-    """A form value as the audit trail stores it (JSON)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-class AuditedAdmin(StaffMayRead, admin.ModelAdmin):
-    """Writes `<entity>.created` / `<entity>.changed` with the fields a staff save changed,
-    in the admin's own transaction: the change and its record commit together. Every staff
-    member may read (DESIGN: plain staff read, officers decide); changes need permission."""
-
-    audit_entity = ""
-
-    def save_model(self, request, obj, form, change):
-        changed = list(form.changed_data)
-        before = {name: _plain(form.initial.get(name)) for name in changed} if change else {}
-        super().save_model(request, obj, form, change)
-        if change and not changed:
-            return
-        audit_record(
-            actor=Actor.staff(request.user),
-            action=f"{self.audit_entity}.{'changed' if change else 'created'}",
-            obj=obj,
-            before=before,
-            after={name: _plain(form.cleaned_data.get(name)) for name in changed},
-        )
-
+from . import configuration
+from .models import BlockRule, Feed, Item, LicenceBasis, Origin
+from .rules import origin_block_create, origin_block_lift
+from .status import items_hide, items_restore
+from .staydown import origin_block, origin_block_expression
 
 # --- Licence bases ------------------------------------------------------------------------
 
@@ -79,20 +45,12 @@ class LicenceBasisForm(forms.ModelForm):
             "expires_at",
         )
 
-    def clean(self):
-        cleaned = super().clean()
-        kind, url = cleaned.get("kind"), cleaned.get("licence_url")
-        if kind == LicenceBasis.Kind.CREATIVE_COMMONS and not url:
-            self.add_error("licence_url", "A Creative Commons basis names its licence's URL.")
-        valid_from, expires_at = cleaned.get("valid_from"), cleaned.get("expires_at")
-        if valid_from and expires_at and expires_at <= valid_from:
-            self.add_error("expires_at", "The basis must expire after it starts.")
-        return cleaned
-
 
 @admin.register(LicenceBasis)
-class LicenceBasisAdmin(AuditedAdmin):
-    audit_entity = "licence_basis"
+class LicenceBasisAdmin(ConfiguredAdmin):
+    create_service = configuration.licence_basis_create
+    update_service = configuration.licence_basis_update
+    instance_argument = "basis"
     form = LicenceBasisForm
     list_display = ("name", "kind", "licence_url", "valid_from", "expires_at")
     list_filter = ("kind", ("expires_at", admin.EmptyFieldListFilter))
@@ -129,19 +87,25 @@ class OriginForm(forms.ModelForm):
             raise ValidationError("Enter a domain name, such as example.com.") from None
         return domain
 
-    def clean_disclaimer_template(self):
-        # Rendered at every publication: a template that does not compile would stop ingest.
-        text = self.cleaned_data["disclaimer_template"]
-        try:
-            engines["django"].from_string(text)
-        except TemplateSyntaxError as exc:
-            raise ValidationError(f"This template does not compile: {exc}") from None
-        return text
+
+class BlockedFilter(admin.SimpleListFilter):
+    title = "blocked"
+    parameter_name = "blocked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Blocked"), ("no", "Not blocked")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_blocked=self.value() == "yes")
+        return queryset
 
 
 @admin.register(Origin)
-class OriginAdmin(AuditedAdmin):
-    audit_entity = "origin"
+class OriginAdmin(ConfiguredAdmin):
+    create_service = configuration.origin_create
+    update_service = configuration.origin_update
+    instance_argument = "origin"
     form = OriginForm
     list_display = (
         "name",
@@ -149,17 +113,27 @@ class OriginAdmin(AuditedAdmin):
         "licence_basis",
         "canonical_to_original",
         "noindex",
-        "blocked_at",
+        "blocked",
     )
-    list_filter = (
-        "licence_basis__kind",
-        "canonical_to_original",
-        "noindex",
-        ("blocked_at", admin.EmptyFieldListFilter),
-    )
+    list_filter = ("licence_basis__kind", "canonical_to_original", "noindex", BlockedFilter)
     search_fields = ("name", "domain", "home_page", "contact_emails")
     list_select_related = ("licence_basis",)
     actions = ("block_origins", "unblock_origins")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(is_blocked=origin_block_expression())
+
+    @admin.display(description="blocked", boolean=True, ordering="is_blocked")
+    def blocked(self, origin):
+        return origin.is_blocked
+
+    @admin.display(description="block")
+    def block_state(self, origin):
+        rule = origin_block(origin.domain) if origin.pk else None
+        if rule is None:
+            return "Not blocked."
+        by = f"removal request {rule.case}" if rule.case else "staff"
+        return f"Blocked since {rule.created_at:%Y-%m-%d %H:%M} by {by} ({rule})."
 
     def has_decide_permission(self, request):
         return user_may_decide(request.user)
@@ -175,7 +149,7 @@ class OriginAdmin(AuditedAdmin):
             intro="Ingest will withhold every new item from these origins (their subdomains "
             "included). Items already published stay so: hide them from the items list.",
             submit_label="Block",
-            apply=lambda origin, data: origin_block(
+            apply=lambda origin, data: origin_block_create(
                 origin=origin, actor=Actor.staff(request.user), reason=data["reason"]
             ),
         )
@@ -188,16 +162,17 @@ class OriginAdmin(AuditedAdmin):
             queryset,
             action="unblock_origins",
             title="Unblock origins",
-            intro="Ingest will publish these origins' new items again (block rules still "
-            "apply). Items withheld meanwhile stay withheld until restored.",
+            intro="Ingest will publish these origins' new items again (other block rules "
+            "still apply; a block asked for by a removal request is lifted by reversing that "
+            "request). Items withheld meanwhile stay withheld until restored.",
             submit_label="Unblock",
-            apply=lambda origin, data: origin_unblock(
+            apply=lambda origin, data: origin_block_lift(
                 origin=origin, actor=Actor.staff(request.user), reason=data["reason"]
             ),
         )
 
-    # Blocking an origin is a takedown decision, made by its service, never typed in here.
-    readonly_fields = ("blocked_at", "blocked_by_request", "created_at")
+    # Blocking an origin is a decision, made by its service, never typed in here.
+    readonly_fields = ("block_state", "created_at")
     fieldsets = (
         (None, {"fields": ("domain", "name", "home_page", "contact_emails", "licence_basis")}),
         (
@@ -206,7 +181,7 @@ class OriginAdmin(AuditedAdmin):
         ),
         (
             "Status",
-            {"fields": ("blocked_at", "blocked_by_request", "attention_needed", "created_at")},
+            {"fields": ("block_state", "attention_needed", "created_at")},
         ),
     )
 
@@ -231,9 +206,19 @@ class FeedForm(forms.ModelForm):
 
 
 @admin.register(Feed)
-class FeedAdmin(AuditedAdmin):
-    audit_entity = "feed"
+class FeedAdmin(ConfiguredAdmin):
+    create_service = configuration.feed_create
+    update_service = configuration.feed_update
+    instance_argument = "feed"
     form = FeedForm
+
+    def delete_model(self, request, obj):
+        configuration.feed_delete(feed=obj, actor=Actor.staff(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for feed in queryset:
+            configuration.feed_delete(feed=feed, actor=Actor.staff(request.user))
+
     list_display = (
         "__str__",
         "origin",
@@ -321,7 +306,7 @@ ITEM_FIELDSETS = (
             "fields": (
                 "status_changed_at",
                 "status_reason",
-                "status_request",
+                "status_case",
                 "status_rule",
                 "audit_trail",
             )
@@ -401,19 +386,15 @@ class ItemAdmin(StaffMayRead, admin.ModelAdmin):
     @admin.display(description="audit trail")
     def audit_trail(self, item):
         events = AuditEvent.objects.for_object(item)[:50]
-        if not events:
-            return "—"
-        rows = format_html_join(
-            "",
-            "<li>{} · {} · {}{}</li>",
-            (
-                (
-                    f"{event.at:%Y-%m-%d %H:%M}",
-                    event.actor_name,
-                    event.action,
-                    f" · {event.reason}" if event.reason else "",
-                )
-                for event in events
-            ),
-        )
-        return format_html("<ul>{}</ul>", rows)
+        return render_to_string("admin/items/audit_trail.html", {"events": events})
+
+
+@admin.register(BlockRule)
+class BlockRuleAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
+    """Read-only: rules are made by the takedown job from requests "in the future", and by
+    officers blocking an origin."""
+
+    list_display = ("__str__", "kind", "domain", "case", "is_active", "created_at")
+    list_filter = ("kind", "is_active")
+    list_select_related = ("origin",)
+    search_fields = ("domain", "url", "author", "case")

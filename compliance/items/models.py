@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
+from django.template import TemplateSyntaxError, engines
 from django.utils import timezone
 
 from compliance.core.normalise import normalise_domain
@@ -51,6 +52,14 @@ class LicenceBasis(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.kind == self.Kind.CREATIVE_COMMONS and not self.licence_url:
+            raise ValidationError(
+                {"licence_url": "A Creative Commons basis names its licence's URL."}
+            )
+        if self.valid_from and self.expires_at and self.expires_at <= self.valid_from:
+            raise ValidationError({"expires_at": "The basis must expire after it starts."})
 
     def is_valid_at(self, when) -> bool:
         started = self.valid_from is None or self.valid_from <= when
@@ -108,14 +117,8 @@ class Origin(models.Model):
     noindex = models.BooleanField(
         default=False, help_text="Item pages ask search engines not to index them."
     )
-    blocked_at = models.DateTimeField(null=True, blank=True)
-    blocked_by_request = models.ForeignKey(
-        "takedowns.RemovalRequest",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="blocked_origins",
-    )
+    # Whether it is blocked is not stored here: an origin is blocked while an active block
+    # rule of kind "origin" covers its domain (compliance.items.staydown.origin_block).
     # Set by jobs that need a person to look (an expired licence, for instance).
     attention_needed = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -128,6 +131,14 @@ class Origin(models.Model):
 
     def clean(self):
         self.domain = normalise_domain(self.domain)
+        try:
+            # Rendered at every publication: a template that does not compile would stop
+            # ingest from publishing anything of this origin.
+            engines["django"].from_string(self.disclaimer_template)
+        except TemplateSyntaxError as exc:
+            raise ValidationError(
+                {"disclaimer_template": f"This template does not compile: {exc}"}
+            ) from None
         for address in self.contact_email_list:
             try:
                 validate_email(address)
@@ -139,10 +150,6 @@ class Origin(models.Model):
     @property
     def contact_email_list(self) -> list[str]:
         return [line.strip().lower() for line in self.contact_emails.splitlines() if line.strip()]
-
-    @property
-    def is_blocked(self) -> bool:
-        return self.blocked_at is not None
 
 
 class FeedQuerySet(models.QuerySet):
@@ -207,6 +214,10 @@ class Item(models.Model):
     )
     guid = models.CharField(max_length=1000)
     original_url = models.CharField(max_length=2000)
+    # The original's own site when it is not the origin's: an aggregator's feed carrying
+    # another site's article. That site's rules apply to it too. Blank for most items (the
+    # origin's domain says it), which keeps its index small.
+    article_host = models.CharField(max_length=253, blank=True)
     # sha256 of the normalised original URL: deduplication, takedown targets, stay-down.
     url_key = models.CharField(max_length=64, db_index=True)
     slug = models.SlugField(max_length=255, unique=True)
@@ -245,16 +256,11 @@ class Item(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     status_changed_at = models.DateTimeField(default=timezone.now)
     status_reason = models.TextField(blank=True)
-    # What caused the current status, if it was a request or a block rule.
-    status_request = models.ForeignKey(
-        "takedowns.RemovalRequest",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    # What caused the current status: the case (a removal request's reference) and the
+    # block rule, if any.
+    status_case = models.CharField(max_length=20, blank=True, db_index=True)
     status_rule = models.ForeignKey(
-        "takedowns.BlockRule", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "BlockRule", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     objects = ItemQuerySet.as_manager()
@@ -267,6 +273,11 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["status", "-republished_at"]),
             models.Index(fields=["origin", "author_key"]),
+            models.Index(
+                fields=["article_host"],
+                condition=~models.Q(article_host=""),
+                name="item_article_host",
+            ),
         ]
 
     def __str__(self):
@@ -282,3 +293,72 @@ class Item(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class BlockRuleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class BlockRule(models.Model):
+    """Keeps content down "in the future": every candidate article (a new or edited entry,
+    a check through the API) is matched against the active rules by
+    compliance.items.staydown, the one place that says what a rule covers.
+
+    Made by the takedown job from a request "in the future" (its case), or by staff (an
+    origin block). Never deleted: items it withheld keep pointing at it.
+    """
+
+    class Kind(models.TextChoices):
+        URL = "url", "Original URL (and its text)"
+        AUTHOR = "author", "Author at origin"
+        ORIGIN = "origin", "Whole origin"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # None only for a URL rule on a site we do not (yet) republish: a URL named in a request
+    # that matched none of our items must still be kept from arriving later.
+    origin = models.ForeignKey(
+        Origin,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="block_rules",
+    )
+    # Normalised domain of the rule's site; what it covers there is staydown's to say.
+    domain = models.CharField(max_length=253)
+    url = models.CharField(max_length=2000, blank=True, help_text="Normalised original URL.")
+    url_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # The guid the origin's feed gave the article: the same article under a new address.
+    guid = models.CharField(max_length=1000, blank=True, db_index=True)
+    text_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    author = models.CharField(max_length=300, blank=True)
+    author_key = models.CharField(max_length=300, blank=True)
+    # The removal request that asked for it (its reference), "" for a staff rule.
+    case = models.CharField(max_length=20, blank=True, db_index=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BlockRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        # Author rules are found by (domain, kind, author_key), origin rules by (domain, kind):
+        # one index serves both, however many URL rules share the domain.
+        indexes = [models.Index(fields=["domain", "kind", "author_key"])]
+        constraints = [
+            # A request's rules are made by a job that may run twice or concurrently: the
+            # database keeps one rule per thing the request blocks.
+            models.UniqueConstraint(
+                fields=["case", "kind", "domain", "url_key", "text_fingerprint", "author_key"],
+                condition=~models.Q(case=""),
+                name="blockrule_unique_per_case",
+            )
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.URL:
+            return f"URL {self.url}"
+        if self.kind == self.Kind.AUTHOR:
+            return f"Author “{self.author}” at {self.domain}"
+        return f"Origin {self.domain}"

@@ -10,14 +10,13 @@ from .models import Message
 
 @admin.register(Message)
 class MessageAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
-    list_display = ("created_at", "arrow", "subject", "request", "kind", "state", "recipient_list")
+    list_display = ("created_at", "arrow", "subject", "case", "kind", "state", "recipient_list")
     list_filter = ("direction", "state", "kind")
-    list_select_related = ("request",)
-    search_fields = ("subject", "sender", "message_id", "request__reference")
+    search_fields = ("subject", "sender", "message_id", "case")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     fields = (
-        "request",
+        "case",
         "direction",
         "kind",
         "state",

@@ -1,11 +1,8 @@
-"""Mail arriving at the contact address (piped in by `manage.py mailgate`).
+"""Reading mail that arrives at the contact address: parsing, the texts and URLs it
+carries, whether a program sent it, and keeping what cannot be read.
 
-Every message is kept as it came (raw bytes and all) in a Message row. A new message opens
-a removal request on the "email" channel; a reply (the request's reference in the subject,
-or In-Reply-To/References naming one of its messages) joins that request's thread;
-automatic mail (auto-replies, bounces, lists) is recorded and opens nothing, so two
-robots can never keep each other busy. Input that is not a mail message is written to
-VAR_DIR/inbox/ and recorded as a row, for staff.
+What a message means (a new removal request, a reply on a request's thread) is decided
+above, by compliance.takedowns.mailgate; this module only reads and records.
 """
 
 import logging
@@ -21,15 +18,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
-from compliance.audit.services import Actor, audit_record
-from compliance.core.normalise import normalise_url, plain_text
-from compliance.takedowns.intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS, is_web_address
-from compliance.takedowns.models import RemovalRequest
-from compliance.takedowns.selectors import request_for_reference
-from compliance.takedowns.services import request_flag, request_submit
+from compliance.core.normalise import is_web_address, normalise_url
 
 from .models import Message
 
@@ -37,31 +29,13 @@ logger = logging.getLogger("compliance.messaging")
 
 # Far above any genuine removal request; the mail server usually refuses less already.
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
-MAILGATE = "mailgate"
 HEADER_MAX = 998
-TRUNCATED = "\n\n[… truncated here; the whole message is kept with the request]"
 # A URL in running text; what follows is trimmed of the punctuation that ends a sentence.
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?*_'\"\u201d\u2019\u00bb)"  # with closing quotes
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-MAX_ADDRESS_LENGTH = RemovalRequest._meta.get_field("requester_email").max_length  # 254
-
-
-class Outcome:
-    OPENED = "opened"  # a new request
-    JOINED = "joined"  # a reply, added to its request's thread
-    AUTOMATIC = "automatic"  # an auto-reply, bounce or list mail: recorded, nothing opened
-    DUPLICATE = "duplicate"  # the same Message-ID again (the mail server retried)
-    UNPARSEABLE = "unparseable"  # not a mail message: kept for staff
-
-
-@dataclass
-class Inbound:
-    outcome: str
-    message: Message | None = None
-    removal_request: RemovalRequest | None = None
-    kept_at: Path | None = None
-    note: str = ""
+# The longest address mail can reach (RFC 5321); a removal request keeps no longer one.
+MAX_ADDRESS_LENGTH = 254
 
 
 # --- keeping what cannot be read -----------------------------------------------------------
@@ -207,10 +181,11 @@ def _urls_in_text(text: str) -> list[str]:
     return found
 
 
-def urls_in(text: str, html: str) -> list[str]:
+def urls_in(text: str, html: str, *, limit: int, max_length: int) -> list[str]:
     """The http(s) URLs a message names: bare in its text, and as links or bare text in its
-    HTML; each once (by normalised form), at most MAX_URLS. Links to our own removal pages
-    are left out: they are never content, and they carry secrets."""
+    HTML; each once (by normalised form), at most `limit`, none longer than `max_length`.
+    Links to our own removal pages are left out: they are never content, and they carry
+    secrets."""
     collector = _LinkCollector()
     try:
         collector.feed(html)
@@ -225,14 +200,14 @@ def urls_in(text: str, html: str) -> list[str]:
     own_pages = normalise_url(f"{settings.SITE_URL}/takedown/")
     urls, seen = [], set()
     for url in candidates:
-        if len(url) > MAX_URL_LENGTH or not is_web_address(url):
+        if len(url) > max_length or not is_web_address(url):
             continue
         key = normalise_url(url)
         if not key or key in seen or key.startswith(own_pages):
             continue
         seen.add(key)
         urls.append(url)
-        if len(urls) == MAX_URLS:
+        if len(urls) == limit:
             break
     return urls
 
@@ -270,57 +245,41 @@ def _first_message_id(value: str) -> str:
     return ids[0] if ids else ""
 
 
-def thread_request(subject: str, in_reply_to: str, references: str) -> RemovalRequest | None:
-    """The request a message replies to: by the reference in its subject, else by the
-    messages it says it answers."""
-    found = request_for_reference(subject)
-    if found is not None:
-        return found
-    ids = _message_ids(in_reply_to, references)
-    if not ids:
-        return None
-    earlier = (
-        Message.objects.filter(message_id__in=ids, request__isnull=False)
-        .select_related("request")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return earlier.request if earlier else None
+def replied_ids(in_reply_to: str, references: str) -> list[str]:
+    """The Message-IDs a message says it answers, nearest ancestor last."""
+    return _message_ids(in_reply_to, references)
 
 
-# --- recording -----------------------------------------------------------------------------
+@dataclass
+class IncomingMail:
+    """A parsed message: what it says, who sent it, and the Message fields to store."""
+
+    message: EmailMessage
+    address: str  # the From: address
+    display_name: str
+    subject: str
+    message_id: str
+    in_reply_to: str
+    references: str
+    text: str
+    html: str
+    automatic: str  # why a program sent it, or ""
+    fields: dict  # for Message.objects.create
+
+    def urls(self, *, limit: int, max_length: int) -> list[str]:
+        return urls_in(*readable_parts(self.message), limit=limit, max_length=max_length)
 
 
-def message_receive(*, raw: bytes) -> Inbound:
-    """Record one incoming mail and route it: a new request, a reply on its request's
-    thread, an automatic message kept on its own, or input kept for staff."""
+def mail_read(raw: bytes) -> IncomingMail | None:
+    """The message as courtesy needs it, or None when it is not a mail message we can
+    answer (see parse)."""
     message = parse(raw)
     if message is None:
-        # The file first: it needs no database. The row shows it to staff in the admin.
-        path = inbox_keep(raw, "unparseable")
-        try:
-            kept = Message.objects.create(
-                direction=Message.Direction.IN,
-                kind="unparseable",
-                state=Message.State.RECEIVED,
-                subject=f"(not a mail message; kept as {path.name})",
-                raw=raw,
-            )
-        except DatabaseError:
-            logger.exception("unparseable input kept as %s, but not recorded", path)
-            kept = None
-        return Inbound(Outcome.UNPARSEABLE, kept, kept_at=path)
-
-    message_id = _first_message_id(_header(message, "Message-ID"))
-    if message_id:
-        earlier = Message.objects.filter(direction=Message.Direction.IN, message_id=message_id)
-        if earlier.exists():
-            first = earlier.select_related("request").first()
-            return Inbound(Outcome.DUPLICATE, first, first.request)
-
+        return None
     sender = _addresses(message, "From")[0]
     address = _clean(sender.addr_spec)
     subject = _header(message, "Subject")
+    message_id = _first_message_id(_header(message, "Message-ID"))
     in_reply_to = _first_message_id(_header(message, "In-Reply-To"))
     references = " ".join(_message_ids(_clean(str(message.get("References") or ""))))
     text, html = bodies(message)
@@ -330,64 +289,67 @@ def message_receive(*, raw: bytes) -> Inbound:
         for a in _addresses(message, name)
         if a.addr_spec
     ]
-    automatic = automatic_reason(message, address)
-    fields = {
-        "direction": Message.Direction.IN,
-        "state": Message.State.RECEIVED,
-        "sender": _header(message, "From")[:320],
-        "recipients": recipients,
-        "subject": subject,
-        "text_body": text,
-        "html_body": html,
-        "message_id": message_id,
-        "in_reply_to": in_reply_to,
-        "references": references,
-        "raw": raw,
-    }
+    return IncomingMail(
+        message=message,
+        address=address,
+        display_name=_clean(sender.display_name or "", 200),
+        subject=subject,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        text=text,
+        html=html,
+        automatic=automatic_reason(message, address),
+        fields={
+            "direction": Message.Direction.IN,
+            "state": Message.State.RECEIVED,
+            "sender": _header(message, "From")[:320],
+            "recipients": recipients,
+            "subject": subject,
+            "text_body": text,
+            "html_body": html,
+            "message_id": message_id,
+            "in_reply_to": in_reply_to,
+            "references": references,
+            "raw": raw,
+        },
+    )
 
-    with transaction.atomic():
-        removal_request = thread_request(subject, in_reply_to, references)
-        if removal_request is not None:
-            incoming = Message.objects.create(
-                request=removal_request, kind="automatic" if automatic else "reply", **fields
-            )
-            audit_record(
-                actor=Actor.system(MAILGATE),
-                action="request.message_received",
-                obj=removal_request,
-                after={
-                    "message": incoming.pk,
-                    "from": address,
-                    "subject": subject[:200],
-                    "automatic": bool(automatic),
-                },
-                request=removal_request,
-            )
-            if not automatic:
-                # A person wrote: perhaps that they filed suit during a counter-notice's
-                # wait, perhaps more evidence. Someone must read it, whatever the status.
-                request_flag(
-                    removal_request=removal_request,
-                    actor=Actor.system(MAILGATE),
-                    reason=f"A message arrived from {address} (“{subject[:120]}”): read the "
-                    "thread and reply.",
-                )
-            return Inbound(Outcome.JOINED, incoming, removal_request, note=automatic)
 
-        if automatic:
-            incoming = Message.objects.create(kind="automatic", **fields)
-            return Inbound(Outcome.AUTOMATIC, incoming, note=automatic)
+def message_received_before(message_id: str) -> Message | None:
+    """The incoming message already stored under this Message-ID (the server retried)."""
+    if not message_id:
+        return None
+    return Message.objects.filter(direction=Message.Direction.IN, message_id=message_id).first()
 
-        incoming = Message.objects.create(kind="request", **fields)
-        explanation = text.strip() or plain_text(html)
-        if len(explanation) > MAX_EXPLANATION:
-            explanation = explanation[: MAX_EXPLANATION - len(TRUNCATED)].rstrip() + TRUNCATED
-        removal_request = request_submit(
-            channel=RemovalRequest.Channel.EMAIL,
-            requester_email=address,
-            requester_name=_clean(sender.display_name or "", 200),
-            urls=urls_in(*readable_parts(message)),
-            explanation=explanation,
-            incoming_message=incoming,
+
+def message_keep_unparseable(raw: bytes) -> tuple[Path, Message | None]:
+    """Input that is not a mail message: the file first (it needs no database), then a row
+    that shows it to staff in the admin (None if the database is down)."""
+    path = inbox_keep(raw, "unparseable")
+    try:
+        kept = Message.objects.create(
+            direction=Message.Direction.IN,
+            kind="unparseable",
+            state=Message.State.RECEIVED,
+            subject=f"(not a mail message; kept as {path.name})",
+            raw=raw,
         )
-    return Inbound(Outcome.OPENED, incoming, removal_request)
+    except DatabaseError:
+        logger.exception("unparseable input kept as %s, but not recorded", path)
+        kept = None
+    return path, kept
+
+
+def case_replied_to(message_ids: list[str]) -> str:
+    """The case of the newest of our messages (in or out) among `message_ids`, or ""."""
+    if not message_ids:
+        return ""
+    earlier = (
+        Message.objects.filter(message_id__in=message_ids)
+        .exclude(case="")
+        .order_by("-created_at", "-id")
+        .values_list("case", flat=True)
+        .first()
+    )
+    return earlier or ""

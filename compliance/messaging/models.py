@@ -29,13 +29,9 @@ class Message(models.Model):
         FAILED = "failed", "Failed, will retry"
         ABANDONED = "abandoned", "Abandoned after retries"
 
-    request = models.ForeignKey(
-        "takedowns.RemovalRequest",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="messages",
-    )
+    # The case (a removal request's reference) whose thread the message belongs to, if
+    # any; messaging knows cases by name only (see compliance.audit.models.AuditEvent.case).
+    case = models.CharField(max_length=20, blank=True, db_index=True)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     # What the mail is for ("acknowledgement", "confirmation", "report", …): idempotency.
     kind = models.CharField(max_length=32, blank=True, db_index=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from compliance.core.queue import enqueue_on_commit
 
 from .models import Message
+from .signals import mail_abandoned
 
 logger = logging.getLogger("compliance.messaging")
 
@@ -35,7 +36,7 @@ def mail_queue(
     template: str,
     context: dict,
     kind: str = "",
-    request=None,
+    case: str = "",
     in_reply_to: str = "",
     references: str = "",
     attachments: list[dict] | None = None,
@@ -46,7 +47,7 @@ def mail_queue(
     """
     context = {"SITE_URL": settings.SITE_URL, "CONTACT_EMAIL": settings.CONTACT_EMAIL, **context}
     message = Message.objects.create(
-        request=request,
+        case=case,
         direction=Message.Direction.OUT,
         kind=kind,
         state=Message.State.QUEUED,
@@ -111,28 +112,14 @@ def message_send(*, message_id: int) -> bool:
         logger.warning(
             "sending message %s failed (attempt %s)", message_id, message.attempts, exc_info=True
         )
-        if give_up and message.request_id:
-            _flag_undelivered(message, exc)
+        if give_up:
+            message.refresh_from_db()
+            mail_abandoned.send(sender=Message, message=message, error=exc)
         return False
     Message.objects.filter(pk=message_id).update(
         state=Message.State.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
-
-
-def _flag_undelivered(message: Message, error: Exception) -> None:
-    """A requester who never got our mail (an acknowledgement, a confirmation, a forwarded
-    counter-notice) was not told what the law or our promise says they must be: a person
-    has to step in."""
-    from compliance.audit.services import Actor
-    from compliance.takedowns.services import request_flag  # takedowns builds on messaging
-
-    request_flag(
-        removal_request=message.request,
-        reason=f"Mail “{message.subject}” to {', '.join(message.recipients)} could not be "
-        f"sent after {message.attempts} attempts ({type(error).__name__}: {error}).",
-        actor=Actor.system("outbox"),
-    )
 
 
 def outbox_sweep() -> int:

@@ -2,7 +2,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from compliance.core.admin import ReadOnly, StaffMayRead
+from compliance.core.actors import Actor
+from compliance.core.admin import ConfiguredAdmin, ReadOnly, StaffMayRead
 
 from . import services
 from .models import ComplianceReport, ReportRecipient
@@ -69,8 +70,18 @@ class ComplianceReportAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ReportRecipient)
-class ReportRecipientAdmin(admin.ModelAdmin):
+class ReportRecipientAdmin(ConfiguredAdmin):
+    create_service = services.recipient_create
+    update_service = services.recipient_update
+    instance_argument = "recipient"
     list_display = ["name", "email", "active", "daily", "weekly", "monthly"]
     list_editable = ["active", "daily", "weekly", "monthly"]
     list_filter = ["active"]
     search_fields = ["name", "email"]
+
+    def delete_model(self, request, obj):
+        services.recipient_delete(recipient=obj, actor=Actor.staff(request.user))
+
+    def delete_queryset(self, request, queryset):
+        for recipient in queryset:
+            services.recipient_delete(recipient=recipient, actor=Actor.staff(request.user))

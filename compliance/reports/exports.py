@@ -87,10 +87,11 @@ def _ground(removal_request) -> str:
 def _reversed_at(removal_request):
     if removal_request.status != RemovalRequest.Status.REVERSED:
         return None
-    events = getattr(removal_request, "reversal_events", None)
-    if events is None:
-        events = list(removal_request.audit_events.filter(action="request.reversed"))
-    return events[-1].at if events else removal_request.closed_at
+    reversed_at = getattr(removal_request, "reversed_at", None)
+    if reversed_at is None:
+        event = removal_request.audit_events.filter(action="request.reversed").order_by("at")
+        reversed_at = event.values_list("at", flat=True).last()
+    return reversed_at or removal_request.closed_at
 
 
 def puid(removal_request) -> str:

@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 
 from compliance.takedowns.models import RemovalRequest
 
-from . import charts, selectors
+from . import charts
+from .figures import CSV_COLUMNS, report_figures, report_rows
 from .periods import Period
 
 FORMATS = ("html", "csv", "json")
@@ -42,7 +43,7 @@ def figures_json(figures: dict) -> str:
 
 def rows_csv(rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=selectors.CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
@@ -110,6 +111,7 @@ def report_html(figures: dict, *, title: str) -> str:
             totals["withheld_other"],
         ),
         ("Stay-down hits (ingested items stopped by a rule)", totals["stay_down_hits"]),
+        ("Found by the re-check (shown while a rule covered them)", figures["found_by_recheck"]),
         ("Licences expiring within 30 days", len(figures["licences_expiring"])),
         ("Failed self-checks", len(figures["failed_self_checks"])),
     ]
@@ -137,8 +139,8 @@ def report_title(period: Period) -> str:
 
 def report_render(*, period: Period, now=None) -> RenderedReport:
     """Compute and render the report for `period`. Reads only; stores nothing."""
-    figures = selectors.report_figures(period=period, now=now)
-    rows = selectors.report_rows(period=period)
+    figures = report_figures(period=period, now=now)
+    rows = report_rows(period=period)
     return RenderedReport(
         period=period,
         figures=figures,

@@ -15,12 +15,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from compliance.audit.services import Actor, audit_record
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
 from compliance.messaging.services import mail_queue
-from compliance.takedowns.models import RemovalRequest
 
 from . import selectors
-from .models import ComplianceReport
+from .models import ComplianceReport, ReportRecipient
 from .periods import Period, last_full_period
 from .rendering import report_render, report_title
 
@@ -147,20 +147,79 @@ def report_run(
     return report, sent
 
 
-def request_explanation_publish(*, removal_request: RemovalRequest, text: str, user) -> None:
-    """Publish (or, with empty text, withdraw) the redacted explanation that
-    /transparency/ shows for a request. The requester's original is kept untouched."""
-    text = text.strip()
-    before = removal_request.public_explanation
+# --- recipients ------------------------------------------------------------------------------
+
+RECIPIENT_SETTINGS = ("name", "email", "active", "daily", "weekly", "monthly")
+
+
+def _recipient_snapshot(recipient: ReportRecipient, names) -> dict:
+    return {name: getattr(recipient, name) for name in names}
+
+
+def _recipient_validated(recipient: ReportRecipient) -> None:
+    try:
+        recipient.full_clean()
+    except ValidationError as exc:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        raise ValueError(problems) from None
+
+
+def recipient_create(*, actor: Actor, reason: str = "", **fields) -> ReportRecipient:
+    """Add someone who receives the scheduled reports (audit: report_recipient.created)."""
+    unknown = set(fields) - set(RECIPIENT_SETTINGS)
+    if unknown:
+        raise ValueError(f"these recipient fields cannot be set: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        RemovalRequest.objects.filter(pk=removal_request.pk).update(public_explanation=text)
-        removal_request.public_explanation = text
+        recipient = ReportRecipient(**fields)
+        _recipient_validated(recipient)
+        recipient.save()
         audit_record(
-            actor=Actor.staff(user),
-            action="request.explanation_published" if text else "request.explanation_withdrawn",
-            obj=removal_request,
-            reason="redacted explanation for the transparency page",
-            before={"public_explanation": before},
-            after={"public_explanation": text},
-            request=removal_request,
+            actor=actor,
+            action="report_recipient.created",
+            obj=recipient,
+            reason=reason,
+            after=_recipient_snapshot(recipient, RECIPIENT_SETTINGS),
         )
+    return recipient
+
+
+def recipient_update(
+    *, recipient: ReportRecipient, actor: Actor, reason: str = "", **fields
+) -> ReportRecipient:
+    """Change a recipient (audit: report_recipient.changed, with what changed)."""
+    unknown = set(fields) - set(RECIPIENT_SETTINGS)
+    if unknown:
+        raise ValueError(f"these recipient fields cannot be set: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = ReportRecipient.objects.select_for_update().get(pk=recipient.pk)
+        changed = [name for name, value in fields.items() if getattr(current, name) != value]
+        if not changed:
+            return current
+        before = _recipient_snapshot(current, changed)
+        for name in changed:
+            setattr(current, name, fields[name])
+        _recipient_validated(current)
+        current.save()
+        audit_record(
+            actor=actor,
+            action="report_recipient.changed",
+            obj=current,
+            reason=reason,
+            before=before,
+            after=_recipient_snapshot(current, changed),
+        )
+    return current
+
+
+def recipient_delete(*, recipient: ReportRecipient, actor: Actor, reason: str = "") -> None:
+    """Stop sending reports to someone (audit: report_recipient.deleted)."""
+    with transaction.atomic():
+        recipient = ReportRecipient.objects.get(pk=recipient.pk)
+        audit_record(
+            actor=actor,
+            action="report_recipient.deleted",
+            obj=recipient,
+            reason=reason,
+            before=_recipient_snapshot(recipient, RECIPIENT_SETTINGS),
+        )
+        recipient.delete()

@@ -11,9 +11,11 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from compliance.core.permissions import user_may_decide
+from compliance.takedowns.casework import request_explanation_publish
 from compliance.takedowns.models import RemovalRequest
 
-from . import exports, selectors, services
+from . import exports, selectors
 from .forms import PublicExplanationForm
 from .models import ComplianceReport
 from .redaction import redact_request_explanation
@@ -113,10 +115,6 @@ def export_lumen(request, request_id: int):
     return response
 
 
-def can_publish(user) -> bool:
-    return user.is_superuser or user.has_perm("takedowns.change_removalrequest")
-
-
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def publish_explanation(request, request_id: int):
@@ -125,11 +123,11 @@ def publish_explanation(request, request_id: int):
     )
     suggested = redact_request_explanation(removal_request)
     if request.method == "POST":
-        if not can_publish(request.user):
+        if not user_may_decide(request.user):
             raise PermissionDenied("Only compliance officers may publish an explanation.")
         form = PublicExplanationForm(request.POST)
         if form.is_valid():
-            services.request_explanation_publish(
+            request_explanation_publish(
                 removal_request=removal_request,
                 text=form.cleaned_data["public_explanation"],
                 user=request.user,
@@ -152,7 +150,7 @@ def publish_explanation(request, request_id: int):
             "removal_request": removal_request,
             "form": form,
             "suggested": suggested,
-            "can_publish": can_publish(request.user),
+            "can_publish": user_may_decide(request.user),
             "is_public": removal_request.status in selectors.PUBLIC_STATUSES,
             "title": f"Public explanation of {removal_request}",
         },

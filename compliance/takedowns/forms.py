@@ -4,9 +4,9 @@ Article 16(2) notice, each required, each with a size limit."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from compliance.core.normalise import normalise_url
+from compliance.core.normalise import is_web_address, normalise_url
 
-from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS, is_web_address
+from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS
 from .models import RemovalRequest
 
 HONEYPOT_FIELD = "website"

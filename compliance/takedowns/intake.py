@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import ipaddress
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
@@ -98,16 +97,3 @@ def submission_allowed(client_key: str, now: datetime) -> tuple[bool, datetime |
         return True, None
     # Once this many of the oldest have left the window, one more fits under the limit.
     return False, recent[len(recent) - limit] + RATE_WINDOW
-
-
-def is_web_address(url: str) -> bool:
-    """An http(s) URL with a host, and no white space or control characters in it. (Not
-    Django's URLValidator: it refuses hosts without a dot, such as a test server's.)"""
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        return False
-    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)

@@ -2,6 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from compliance.audit.models import AuditEvent
+from compliance.items.models import BlockRule
+from compliance.messaging.models import Message
+
 OPEN_STATUSES = ("received", "verified", "approved", "processing")
 
 
@@ -16,7 +20,7 @@ class RemovalRequestQuerySet(models.QuerySet):
 class RemovalRequest(models.Model):
     """A takedown notice: who asks, for what, on what ground, and where it stands.
 
-    `status` changes only through compliance.takedowns.services (the state machine).
+    `status` changes only through compliance.takedowns.state (the state machine).
     """
 
     class Channel(models.TextChoices):
@@ -128,6 +132,33 @@ class RemovalRequest(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    # Below takedowns a request is its reference (its case): these are its records there.
+    @property
+    def messages(self):
+        """Its thread: every mail in and out."""
+        return (
+            Message.objects.filter(case=self.reference)
+            if self.reference
+            else Message.objects.none()
+        )
+
+    @property
+    def audit_events(self):
+        return (
+            AuditEvent.objects.filter(case=self.reference)
+            if self.reference
+            else AuditEvent.objects.none()
+        )
+
+    @property
+    def block_rules(self):
+        """The rules its takedown made ("now and in the future")."""
+        return (
+            BlockRule.objects.filter(case=self.reference)
+            if self.reference
+            else BlockRule.objects.none()
+        )
+
     @property
     def is_about_a_person(self) -> bool:
         """Privacy and defamation requests: even a removed article's title may name the
@@ -158,69 +189,6 @@ class RemovalTarget(models.Model):
 
     def __str__(self):
         return self.url
-
-
-class BlockRule(models.Model):
-    """Keeps content down "in the future": checked by every ingest before publishing.
-
-    Each kind is matched by an indexed equality lookup, so the check costs the same with
-    ten rules as with a hundred thousand.
-    """
-
-    class Kind(models.TextChoices):
-        URL = "url", "Original URL (and its text)"
-        AUTHOR = "author", "Author at origin"
-        ORIGIN = "origin", "Whole origin"
-
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    # None only for a URL rule on a site we do not (yet) republish: a URL named in a request
-    # that matched none of our items must still be kept from arriving later.
-    origin = models.ForeignKey(
-        "items.Origin",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="block_rules",
-    )
-    # Normalised domain of the origin; an origin rule also covers its subdomains.
-    domain = models.CharField(max_length=253)
-    url = models.CharField(max_length=2000, blank=True, help_text="Normalised original URL.")
-    url_key = models.CharField(max_length=64, blank=True, db_index=True)
-    text_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
-    author = models.CharField(max_length=300, blank=True)
-    author_key = models.CharField(max_length=300, blank=True)
-    request = models.ForeignKey(
-        RemovalRequest,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="block_rules",
-    )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        # Author rules are found by (domain, kind, author_key), origin rules by (domain, kind):
-        # one index serves both, however many URL rules share the domain.
-        indexes = [models.Index(fields=["domain", "kind", "author_key"])]
-        constraints = [
-            # A request's rules are made by a job that may run twice or concurrently: the
-            # database keeps one rule per thing the request blocks.
-            models.UniqueConstraint(
-                fields=["request", "kind", "domain", "url_key", "text_fingerprint", "author_key"],
-                condition=models.Q(request__isnull=False),
-                name="blockrule_unique_per_request",
-            )
-        ]
-
-    def __str__(self):
-        if self.kind == self.Kind.URL:
-            return f"URL {self.url}"
-        if self.kind == self.Kind.AUTHOR:
-            return f"Author “{self.author}” at {self.domain}"
-        return f"Origin {self.domain}"
 
 
 class ReasonTemplate(models.Model):

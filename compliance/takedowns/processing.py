@@ -23,19 +23,23 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.audit.services import Actor, audit_record
-from compliance.items.models import Item, Origin
-from compliance.items.services import items_hide
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
+from compliance.items.models import BlockRule, Item, Origin
+from compliance.items.rules import block_rule_create, origin_block_create
+from compliance.items.status import items_hide, items_hide_blocked
 
-from . import services
-from .models import BlockRule, RemovalRequest
-from .selectors import request_target_items
+from .casework import request_flag
+from .mail import request_mail
+from .models import RemovalRequest
+from .selectors import request_covered_items, request_target_items
 from .selfcheck import SelfCheck, run_self_check
+from .state import TAKEDOWN_JOB, TransitionError, request_complete, request_start_processing
 
 logger = logging.getLogger("compliance.takedowns")
 
 Status = RemovalRequest.Status
-JOB = Actor.system(services.TAKEDOWN_JOB)
+JOB = Actor.system(TAKEDOWN_JOB)
 # The confirmation lists this many items by name; a bigger takedown gives the count.
 LISTED_ITEMS = 100
 SELF_CHECK_FAILED = "Self-check failed"
@@ -49,8 +53,8 @@ def request_process(*, removal_request_id: int) -> str:
         return "missing"
     if removal_request.status == Status.APPROVED:
         try:
-            services.request_start_processing(removal_request=removal_request, actor=JOB)
-        except services.TransitionError:
+            request_start_processing(removal_request=removal_request, actor=JOB)
+        except TransitionError:
             removal_request.refresh_from_db()  # another run claimed it (or it was withdrawn)
     if removal_request.status != Status.PROCESSING:
         return removal_request.status
@@ -72,7 +76,7 @@ def request_process(*, removal_request_id: int) -> str:
     # The check asks the site itself, whose connections see only committed rows.
     paths = [
         f"/items/{slug}/"
-        for slug in request_target_items(removal_request).values_list("slug", flat=True)
+        for slug in request_covered_items(removal_request).values_list("slug", flat=True)
     ]
     check = run_self_check(paths, progress=lambda: _renew_lease(removal_request))
     if not check.passed:
@@ -89,16 +93,19 @@ def _take_down(removal_request: RemovalRequest) -> None:
         items=request_target_items(removal_request),
         actor=JOB,
         reason=reason,
-        removal_request=removal_request,
+        case=removal_request.reference,
     )
     if removal_request.future:
         _keep_down(removal_request, reason=f"{reason}: now and in the future")
+        # Whatever else the new rules cover (a copy under another URL with the same text,
+        # say) comes down now too, not at the next re-check.
+        items_hide_blocked(case=removal_request.reference, actor=JOB, reason=reason)
 
 
 def _keep_down(removal_request: RemovalRequest, *, reason: str) -> None:
     """The block rules the request's scope asks for (each made once, see block_rule_create)."""
     Scope = RemovalRequest.Scope
-    rule = {"actor": JOB, "reason": reason, "removal_request": removal_request}
+    rule = {"actor": JOB, "reason": reason, "case": removal_request.reference}
     targeted = Item.objects.filter(
         removal_targets__request=removal_request, removal_targets__item__isnull=False
     ).select_related("origin")
@@ -107,14 +114,14 @@ def _keep_down(removal_request: RemovalRequest, *, reason: str) -> None:
             Q(pk__in=targeted.values("origin")) | Q(pk=removal_request.origin_id)
         )
         for origin in origins.order_by("pk"):
-            services.block_rule_create(kind=BlockRule.Kind.ORIGIN, origin=origin, **rule)
-            services.origin_block(
-                origin=origin, actor=JOB, reason=reason, removal_request=removal_request
-            )
+            if not origin_block_create(origin=origin, **rule):
+                # Blocked already (by staff, or another request): this request's own rule
+                # still keeps it down after the other block is lifted.
+                block_rule_create(kind=BlockRule.Kind.ORIGIN, origin=origin, **rule)
         return
     if removal_request.scope == Scope.AUTHOR:
         for item in targeted.exclude(author_key="").order_by("pk"):
-            services.block_rule_create(
+            block_rule_create(
                 kind=BlockRule.Kind.AUTHOR, origin=item.origin, author=item.author, **rule
             )
         # An item without a named author can only be kept down as itself.
@@ -123,17 +130,18 @@ def _keep_down(removal_request: RemovalRequest, *, reason: str) -> None:
         # The named items and every copy of them under the same original URL.
         url_items = request_target_items(removal_request).select_related("origin")
     for item in url_items.order_by("pk"):
-        services.block_rule_create(
+        block_rule_create(
             kind=BlockRule.Kind.URL,
             origin=item.origin,
             url=item.original_url,
+            guid=item.guid,
             text_fingerprint=item.text_fingerprint,
             **rule,
         )
     # A URL that matched none of our items is kept from arriving later, too.
     for target in removal_request.targets.filter(item__isnull=True).order_by("pk"):
         try:
-            services.block_rule_create(kind=BlockRule.Kind.URL, url=target.url, **rule)
+            block_rule_create(kind=BlockRule.Kind.URL, url=target.url, **rule)
         except ValueError:
             logger.info("%s: %r is not a URL a rule can match", removal_request, target.url)
 
@@ -149,12 +157,12 @@ def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> Non
             obj=current,
             reason="failed: no confirmation sent",
             after=check.as_audit(),
-            request=current,
+            case=current.reference,
         )
         if SELF_CHECK_FAILED in current.attention_needed:
             return  # staff were told already; the check itself is on the record above
         problems = "; ".join(check.failures[:3])
-        services.request_flag(
+        request_flag(
             removal_request=current,
             actor=JOB,
             reason=f"{SELF_CHECK_FAILED} ({len(check.failures)} problem(s)): {problems}. "
@@ -166,24 +174,22 @@ def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> Non
 def _complete(removal_request: RemovalRequest, check: SelfCheck) -> str:
     try:
         with transaction.atomic():
-            services.request_complete(
-                removal_request=removal_request, actor=JOB, reason="self-check passed"
-            )
+            request_complete(removal_request=removal_request, actor=JOB, reason="self-check passed")
             audit_record(
                 actor=JOB,
                 action="request.self_check",
                 obj=removal_request,
                 reason="passed",
                 after=check.as_audit(),
-                request=removal_request,
+                case=removal_request.reference,
             )
-            services.request_mail(
+            request_mail(
                 removal_request=removal_request,
                 kind="confirmation",
                 subject="The content you asked about has been removed",
                 context=confirmation_context(removal_request, check),
             )
-    except services.TransitionError:
+    except TransitionError:
         # Another run completed it first (or it was withdrawn meanwhile): no second mail.
         removal_request.refresh_from_db()
         return f"already {removal_request.status}"
@@ -193,7 +199,7 @@ def _complete(removal_request: RemovalRequest, check: SelfCheck) -> str:
 def confirmation_context(removal_request: RemovalRequest, check: SelfCheck) -> dict:
     """What the confirmation says: what was removed, what is kept from coming back, and
     the result of the self-check."""
-    removed = request_target_items(removal_request).exclude(status=Item.Status.PUBLISHED)
+    removed = request_covered_items(removal_request).exclude(status=Item.Status.PUBLISHED)
     rules = removal_request.block_rules.filter(is_active=True).order_by("kind", "pk")
     return {
         "removed": list(removed.select_related("origin").order_by("pk")[:LISTED_ITEMS]),
@@ -202,7 +208,11 @@ def confirmation_context(removal_request: RemovalRequest, check: SelfCheck) -> d
             removal_request.targets.filter(item__isnull=True).values_list("url", flat=True)
         ),
         "rules": [describe_rule(rule) for rule in rules],
-        "blocked_origins": list(removal_request.blocked_origins.order_by("domain")),
+        "blocked_origins": list(
+            Origin.objects.filter(
+                block_rules__in=rules.filter(kind=BlockRule.Kind.ORIGIN)
+            ).order_by("domain")
+        ),
         "check": check,
     }
 
@@ -255,7 +265,7 @@ def request_process_failed(*, removal_request_id: int, error: str) -> None:
         Status.PROCESSING,
     ):
         return
-    services.request_flag(
+    request_flag(
         removal_request=removal_request,
         actor=JOB,
         reason=f"The takedown job failed after its retries: {error}"[:2000],

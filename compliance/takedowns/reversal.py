@@ -12,20 +12,24 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from compliance.audit.services import Actor, audit_record
-from compliance.items.models import Item
-from compliance.items.services import items_reattribute, items_restore
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
+from compliance.items.models import BlockRule, Item, Origin
+from compliance.items.rules import block_rule_deactivate, origin_block_lift
+from compliance.items.status import items_reattribute, items_restore
+from compliance.items.staydown import Candidate, blocks_for
 from compliance.messaging.models import Message
 
-from . import services
 from .business_days import add_business_days
+from .mail import request_mail
 from .models import CounterNotice, RemovalRequest
 from .selectors import request_target_items
+from .state import TransitionError, request_reverse
 
 logger = logging.getLogger("compliance.takedowns")
 
@@ -42,8 +46,7 @@ REQUIRED = {
 
 
 def _check_officer(user) -> None:
-    if not services.user_may_decide(user):
-        raise PermissionDenied(f"{user} may not decide on counter-notices")
+    Actor.staff(user).check_may_decide("decide on counter-notices")
 
 
 def counter_notice_record(
@@ -89,7 +92,7 @@ def counter_notice_record(
     with transaction.atomic():
         current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
         if current.status != RemovalRequest.Status.COMPLETED:
-            raise services.TransitionError(
+            raise TransitionError(
                 f"a counter-notice disputes a completed takedown; {current} is {current.status}"
             )
         try:
@@ -105,7 +108,7 @@ def counter_notice_record(
                     restore_at=_restoration_after(now),
                 )
         except IntegrityError:
-            raise services.TransitionError(
+            raise TransitionError(
                 f"{current} already has a counter-notice waiting for its restoration"
             ) from None
         audit_record(
@@ -119,9 +122,9 @@ def counter_notice_record(
                 "restore_at": notice.restore_at,
                 "business_days": COUNTER_NOTICE_BUSINESS_DAYS,
             },
-            request=current,
+            case=current.reference,
         )
-        notice.forward_message = services.request_mail(
+        notice.forward_message = request_mail(
             removal_request=current,
             kind="counter_notice",
             subject="A counter-notice disputes your removal request",
@@ -169,7 +172,7 @@ def counter_notice_cancel(*, counter_notice: CounterNotice, user, note: str) -> 
             .update(legal_action_filed_at=now, legal_action_note=note, cancelled_at=now)
         )
         if not cancelled:
-            raise services.TransitionError(
+            raise TransitionError(
                 f"{counter_notice} is no longer waiting: it was restored or cancelled"
             )
         counter_notice.refresh_from_db()
@@ -179,7 +182,7 @@ def counter_notice_cancel(*, counter_notice: CounterNotice, user, note: str) -> 
             obj=counter_notice,
             reason=f"legal action filed: {note}",
             after={"legal_action_filed_at": now},
-            request=counter_notice.request,
+            case=counter_notice.request.reference,
         )
     return counter_notice
 
@@ -190,22 +193,23 @@ def request_restore(
     """Reverse a completed takedown: completed -> reversed, the items it hid (and those
     its rules or its origin block withheld since) published again, its rules deactivated,
     the origin unblocked if this request blocked it, a pending counter-notice marked
-    restored, and the requester told. One transaction. Entry points check that a staff
-    caller may decide (services.user_may_decide)."""
+    restored, and the requester told. One transaction; only an officer (or the
+    counter-notice clock) may."""
+    actor.check_may_decide("restore a takedown")
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("a restoration needs a reason")
     now = timezone.now()
     with transaction.atomic():
         # The claim: of two restorations, the second fails here and changes nothing.
-        services.request_reverse(removal_request=removal_request, actor=actor, reason=reason)
+        request_reverse(removal_request=removal_request, actor=actor, reason=reason)
         restored = takedown_undo(
             removal_request=removal_request,
             actor=actor,
             reason=f"Removal request {removal_request.reference} reversed: {reason}",
         )
         removal_request.counter_notices.pending().update(restored_at=now)
-        services.request_mail(
+        request_mail(
             removal_request=removal_request,
             kind="reversal",
             subject="The content you asked about has been restored",
@@ -224,12 +228,14 @@ LIVE_STATUSES = (
 
 def takedown_undo(*, removal_request: RemovalRequest, actor: Actor, reason: str) -> int:
     """Undo what a request's takedown did (it was reversed, or withdrawn while being
-    carried out): publish again the items it hid or withheld, stop its block rules, unblock
-    an origin it blocked. Items that another request still standing also covers stay down,
-    handed over to that request. Call inside the transaction that moves the request out of
-    its live status. Returns how many items were published again."""
+    carried out): stop its block rules (lifting an origin block it made), and publish again
+    the items it hid or withheld. What another standing request still covers, or another
+    active rule still matches, stays down, handed over to that request or rule. Call inside
+    the transaction that moves the request out of its live status. Returns how many items
+    were published again."""
+    case = removal_request.reference
     mine = Item.objects.filter(
-        status_request=removal_request, status__in=[Item.Status.HIDDEN, Item.Status.WITHHELD]
+        status_case=case, status__in=[Item.Status.HIDDEN, Item.Status.WITHHELD]
     )
     others = (
         RemovalRequest.objects.filter(status__in=LIVE_STATUSES, origin__in=mine.values("origin_id"))
@@ -239,19 +245,43 @@ def takedown_undo(*, removal_request: RemovalRequest, actor: Actor, reason: str)
     for other in others:
         items_reattribute(
             items=mine.filter(pk__in=request_target_items(other).values("pk")),
-            from_request=removal_request,
-            to_request=other,
+            from_case=case,
+            to_case=other.reference,
             actor=actor,
             reason=f"{reason}; removal request {other.reference} still covers it",
         )
-    restored = items_restore(
-        items=mine, actor=actor, reason=reason, removal_request=removal_request
-    )
+    blocked = Origin.objects.filter(
+        block_rules__case=case, block_rules__kind=BlockRule.Kind.ORIGIN, block_rules__is_active=True
+    ).distinct()
+    for origin in blocked.order_by("pk"):
+        origin_block_lift(origin=origin, actor=actor, reason=reason, case=case)
     for rule in removal_request.block_rules.filter(is_active=True).order_by("pk"):
-        services.block_rule_deactivate(rule=rule, actor=actor, reason=reason)
-    for origin in removal_request.blocked_origins.order_by("pk"):
-        services.origin_unblock(origin=origin, actor=actor, reason=reason)
-    return restored
+        block_rule_deactivate(rule=rule, actor=actor, reason=reason)
+    _hand_over_to_rules(mine, from_case=case, actor=actor, reason=reason)
+    return items_restore(items=mine, actor=actor, reason=reason, case=case)
+
+
+def _hand_over_to_rules(items, *, from_case: str, actor: Actor, reason: str) -> None:
+    """Items that an active rule (of another request, or the staff's) still covers stay
+    down under that rule, a thousand matched at a time."""
+    pending = list(items.select_related("origin").order_by("pk"))
+    for start in range(0, len(pending), 1_000):
+        batch = pending[start : start + 1_000]
+        by_rule: dict[BlockRule, list[int]] = {}
+        for item, block in zip(
+            batch, blocks_for([Candidate.of_item(i) for i in batch]), strict=True
+        ):
+            if block is not None:
+                by_rule.setdefault(block.rule, []).append(item.pk)
+        for rule, ids in by_rule.items():
+            items_reattribute(
+                items=Item.objects.filter(pk__in=ids),
+                from_case=from_case,
+                to_case=rule.case,
+                rule=rule,
+                actor=actor,
+                reason=f"{reason}; still covered by block rule: {rule}",
+            )
 
 
 def counter_notices_restore_due(*, now: datetime) -> list[int]:
@@ -278,7 +308,7 @@ def counter_notices_restore_due(*, now: datetime) -> list[int]:
                 reason=f"Counter-notice by {notice.name}: {COUNTER_NOTICE_BUSINESS_DAYS} "
                 "business days passed with no notice that legal action was filed.",
             )
-        except services.TransitionError as exc:
+        except TransitionError as exc:
             logger.warning("counter-notice %s not restored: %s", notice.pk, exc)
             continue
         reversed_ids.append(notice.request_id)

@@ -1,6 +1,7 @@
 """Reads about removal requests, for the admin, the requester's pages and the jobs."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -63,6 +64,14 @@ def request_target_items(removal_request: RemovalRequest) -> QuerySet[Item]:
     return Item.objects.filter(covered)
 
 
+def request_covered_items(removal_request: RemovalRequest) -> QuerySet[Item]:
+    """What the request's takedown keeps down: every item its scope covers, and whatever
+    else is down on its account (a copy under another URL that its rules caught, an item
+    handed over to it). The self-check asks each of these for its 451."""
+    targeted = request_target_items(removal_request).values("pk")
+    return Item.objects.filter(Q(pk__in=targeted) | Q(status_case=removal_request.reference))
+
+
 def request_targets(removal_request: RemovalRequest) -> QuerySet[RemovalTarget]:
     """The URLs as given, each with its item (None: unknown), for staff and the requester."""
     return removal_request.targets.select_related("item", "item__origin").order_by("id")
@@ -93,3 +102,45 @@ def request_thread(removal_request: RemovalRequest):
 def request_first_message(removal_request: RemovalRequest):
     """The message a reply should thread on: the first one with a Message-ID."""
     return request_thread(removal_request).exclude(message_id="").first()
+
+
+# --- why an item is not shown (the 451 page and its API answer) -------------------------
+
+
+@dataclass(frozen=True)
+class Unavailability:
+    """Why an item is not shown, in words that name no person and nothing of the content."""
+
+    status: str  # "hidden" or "withheld"
+    since: datetime
+    cause: str  # "request", "rule", "licence", "staff" or "unknown"
+    reference: str = ""
+    ground: str = ""
+    requested_by: str = ""  # the requester's role, never their name or address
+    rule_kind: str = ""
+
+
+def item_unavailability(item: Item) -> Unavailability:
+    """The public explanation for a hidden or withheld item (see the 451 page)."""
+    case = item.status_case or (item.status_rule.case if item.status_rule else "")
+    request = RemovalRequest.objects.filter(reference=case).first() if case else None
+    common = {"status": item.status, "since": item.status_changed_at}
+    if request is not None:
+        return Unavailability(
+            **common,
+            cause="request",
+            reference=request.reference,
+            ground=request.get_ground_display() if request.ground else "",
+            requested_by=request.get_role_display() if request.role else "",
+            rule_kind=item.status_rule.get_kind_display() if item.status_rule else "",
+        )
+    if item.status_rule is not None:
+        return Unavailability(**common, cause="rule", rule_kind=item.status_rule.get_kind_display())
+    if item.status == Item.Status.WITHHELD:
+        basis = item.licence_basis
+        # Without a basis an item is published with a note saying so: the licence can only
+        # be the cause when there is a basis that was not in force.
+        if basis is not None and not basis.is_valid_at(item.status_changed_at):
+            return Unavailability(**common, cause="licence")
+        return Unavailability(**common, cause="unknown")
+    return Unavailability(**common, cause="staff")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from compliance.core.queue import enqueue_on_commit
-from compliance.items.services import items_withhold_expired_licences
+from compliance.items.status import items_hide_blocked, items_withhold_expired_licences
 
 from . import processing, reversal
 
@@ -60,3 +60,11 @@ def restore_due_counter_notices() -> int:
 def withhold_expired_licences() -> int:
     """Beat job: withhold published items whose licence basis has expired."""
     return items_withhold_expired_licences(now=timezone.now())
+
+
+# The stay-down promise, checked from the other side: any published item an active rule
+# covers (a rule made after the item, an edit nobody saw) comes down.
+@shared_task(acks_late=True, **RETRY)
+def recheck_staydown() -> int:
+    """Beat job: take down every published item an active block rule covers."""
+    return items_hide_blocked()

@@ -1,6 +1,6 @@
 """The requester's pages: the removal form, the verification link and the status page.
 
-Entry points only: the form validates, the state machine (services) stores and mails. The
+Entry points only: the form validates, the state machine's steps store and mail. The
 verification and status links carry secrets, so their pages are never cached and never
 send a Referer.
 """
@@ -22,12 +22,8 @@ from . import intake
 from .forms import RemovalRequestForm
 from .models import RemovalRequest
 from .selectors import request_status_history, request_target_items, request_targets
-from .services import (
-    TransitionError,
-    request_submit,
-    request_verification_resend,
-    request_verify,
-)
+from .state import TransitionError
+from .submission import request_submit, request_verification_resend, request_verify
 from .tokens import TokenExpired, TokenInvalid, request_for_verification_token, status_url
 
 logger = logging.getLogger("compliance.takedowns")

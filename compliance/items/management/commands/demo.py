@@ -20,10 +20,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from compliance.audit.services import Actor, audit_record
-from compliance.items.models import Feed, Item, LicenceBasis, Origin
-from compliance.takedowns.models import BlockRule
-from compliance.takedowns.services import block_rule_create
+from compliance.core.actors import Actor
+from compliance.items.configuration import licence_basis_create, origin_create
+from compliance.items.models import BlockRule, Feed, Item, LicenceBasis, Origin
+from compliance.items.rules import block_rule_create
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEFAULT_PASSWORD = "courtesy-demo"
@@ -90,23 +90,19 @@ class Command(BaseCommand):
         )
 
     def _origin(self, spec: dict) -> Origin:
-        basis, created = LicenceBasis.objects.get_or_create(
-            name=LICENCE_BASES[spec["basis"]]["name"], defaults=LICENCE_BASES[spec["basis"]]
+        fields = LICENCE_BASES[spec["basis"]]
+        basis = LicenceBasis.objects.filter(name=fields["name"]).first() or licence_basis_create(
+            actor=DEMO_ACTOR, reason="demo data", **fields
         )
-        if created:
-            audit_record(actor=DEMO_ACTOR, action="licence_basis.created", obj=basis)
-        origin, created = Origin.objects.get_or_create(
+        return Origin.objects.filter(domain=spec["domain"]).first() or origin_create(
+            actor=DEMO_ACTOR,
+            reason="demo data",
             domain=spec["domain"],
-            defaults={
-                "name": spec["name"],
-                "home_page": spec["home_page"],
-                "contact_emails": spec["contact_emails"],
-                "licence_basis": basis,
-            },
+            name=spec["name"],
+            home_page=spec["home_page"],
+            contact_emails=spec["contact_emails"],
+            licence_basis=basis,
         )
-        if created:
-            audit_record(actor=DEMO_ACTOR, action="origin.created", obj=origin)
-        return origin
 
     def _withholding_rule(self, origin: Origin) -> None:
         """A staff rule, as if an earlier request had kept this author's work down. The

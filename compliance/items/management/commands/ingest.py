@@ -3,7 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from compliance.items import services
+from compliance.items import fetching
+from compliance.items.ingest import IngestOutcome
+from compliance.items.sources import feed_ingest_source
 
 
 class Command(BaseCommand):
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError("nothing to ingest: give --due, --feed ID or a path or URL")
         jobs = [(str(feed_id), {"feed_id": feed_id}) for feed_id in feed_ids]
         if due:
-            claimed = [feed_id for feed_id in services.feeds_claim_due() if feed_id not in feed_ids]
+            claimed = [feed_id for feed_id in fetching.feeds_claim_due() if feed_id not in feed_ids]
             jobs += [(str(feed_id), {"feed_id": feed_id}) for feed_id in claimed]
         jobs += [(source, {"source": source}) for source in sources]
 
@@ -57,9 +59,9 @@ class Command(BaseCommand):
             for label, job in jobs:
                 bar.set_postfix_str(label[-40:], refresh=False)
                 if "feed_id" in job:
-                    outcome = services.feed_ingest(**job)
+                    outcome = fetching.feed_ingest(**job)
                 else:
-                    outcome = services.feed_ingest_source(**job)
+                    outcome = feed_ingest_source(**job)
                 with tqdm.external_write_mode():
                     self._report(label, outcome, options["verbosity"])
                 totals["new"] += outcome.new
@@ -74,7 +76,7 @@ class Command(BaseCommand):
         if jobs and totals["failed"] == len(jobs):
             raise CommandError("no feed could be read", returncode=1)
 
-    def _report(self, label: str, outcome: services.IngestOutcome, verbosity: int) -> None:
+    def _report(self, label: str, outcome: IngestOutcome, verbosity: int) -> None:
         for error in outcome.errors:
             self.stderr.write(f"error: {outcome.source}: {error}")
         if outcome.failed:

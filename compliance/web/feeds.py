@@ -10,7 +10,8 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
 
-from .selectors import items_for_feed
+from compliance.items.selectors import items_for_feed
+
 from .views import http_url
 
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
@@ -34,7 +35,7 @@ class AttributedRssFeed(Rss201rev2Feed):
 
 class PublishedItemsFeed(Feed):
     feed_type = AttributedRssFeed
-    description_template = "items/feed_description.html"
+    description_template = "web/feed_description.html"
 
     def title(self):
         return settings.SITE_NAME

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 
-from .selectors import items_for_sitemap
+from compliance.items.selectors import items_for_sitemap
 
 
 class ItemSitemap(Sitemap):

@@ -15,8 +15,9 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
-from .models import Item
-from .selectors import item_for_page, item_unavailability, items_published
+from compliance.items.models import Item
+from compliance.items.selectors import item_for_page, items_published
+from compliance.takedowns.selectors import item_unavailability
 
 PAGE_SIZE = 20
 TAKEDOWN_PATH = "/takedown/"
@@ -52,7 +53,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         page = paginator.page(request.GET.get("page") or 1)
     except InvalidPage:
         raise Http404("No such page.") from None
-    response = render(request, "items/item_list.html", {"page_obj": page})
+    response = render(request, "web/item_list.html", {"page_obj": page})
     return _revalidated(request, response)
 
 
@@ -74,14 +75,14 @@ def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "removal_url": f"{TAKEDOWN_PATH}?{urlencode({'url': item.original_url})}",
         "json_ld": _json_ld(item),
     }
-    return _revalidated(request, render(request, "items/item_detail.html", context))
+    return _revalidated(request, render(request, "web/item_detail.html", context))
 
 
 def _unavailable(request: HttpRequest, item: Item) -> HttpResponse:
     # The template gets the explanation only, never the item: nothing of the content
     # (title, body, author, image, original URL) can reach the page by mistake.
     context = {"why": item_unavailability(item), "transparency_url": TRANSPARENCY_PATH}
-    response = render(request, "items/item_unavailable.html", context, status=451)
+    response = render(request, "web/item_unavailable.html", context, status=451)
     response["Link"] = f'<{settings.SITE_URL}{TRANSPARENCY_PATH}>; rel="blocked-by"'
     # Stored nowhere: if the content is restored, it must reappear at once.
     response["Cache-Control"] = "no-store"

@@ -1,7 +1,12 @@
-"""Who may decide removal requests: the "Compliance officers" group (and superusers).
+"""Who may decide: the "Compliance officers" group (and superusers).
 
-Migrations create the group on every database (takedowns 0003, reports 0003: keep
-OFFICER_PERMISSIONS equal to what they grant); `officers_group()` recreates it where a
+Deciding is approving or rejecting a removal request, hiding and restoring items, blocking
+and unblocking, and acting on counter-notices and public explanations. The permission is
+declared on RemovalRequest (takedowns) for historical reasons; every app checks it through
+`user_may_decide`, and every deciding service checks it itself (Actor.check_may_decide).
+
+Migrations create the group on every database (takedowns 0003, reports 0003, items 0004:
+keep OFFICER_PERMISSIONS equal to what they grant); `officers_group()` recreates it where a
 database was emptied since (a flushed test database, for instance).
 """
 
@@ -15,7 +20,6 @@ OFFICER_PERMISSIONS = {
         "change_removalrequest",
         "decide_removalrequest",
         "view_removaltarget",
-        "view_blockrule",
         "view_counternotice",
         "view_reasontemplate",
         "add_reasontemplate",
@@ -35,6 +39,7 @@ OFFICER_PERMISSIONS = {
         "view_licencebasis",
         "add_licencebasis",
         "change_licencebasis",
+        "view_blockrule",
     ],
     "audit": ["view_auditevent"],
     "messaging": ["view_message"],
@@ -55,6 +60,11 @@ OFFICER_PERMISSIONS = {
         "change_crontabschedule",
     ],
 }
+
+
+def user_may_decide(user) -> bool:
+    """Only compliance officers (and superusers) decide."""
+    return bool(user and user.is_active and user.has_perm(DECIDE_PERMISSION))
 
 
 def officers_group() -> Group:

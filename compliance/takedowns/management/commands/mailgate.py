@@ -1,5 +1,5 @@
 """manage.py mailgate: the contact address's pipe. Reads one RFC 822 message on standard
-input and records it (see compliance.messaging.inbound).
+input and records it (see compliance.takedowns.mailgate).
 
 Exit status, as mail servers read it (sysexits.h): 0 recorded; 65 (EX_DATAERR) not a mail
 message, kept for staff; 75 (EX_TEMPFAIL) could not record it now (the database is down,
@@ -12,12 +12,13 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.messaging.inbound import MAX_MESSAGE_BYTES, Outcome, inbox_keep, message_receive
+from compliance.messaging.inbound import MAX_MESSAGE_BYTES, inbox_keep
+from compliance.takedowns.mailgate import Outcome, message_receive
 
 EX_DATAERR = 65
 EX_TEMPFAIL = 75
 
-logger = logging.getLogger("compliance.messaging")
+logger = logging.getLogger("compliance.takedowns")
 
 
 class Command(BaseCommand):

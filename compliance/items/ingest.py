@@ -1,0 +1,278 @@
+"""Storing a feed's entries: a new entry becomes an item, published or withheld; an entry
+already stored brings its published item up to date.
+
+Whether an entry is kept out is asked of compliance.items.staydown, the one matcher, for a
+new entry and an edited one alike. Each entry is stored in a transaction of its own
+together with its audit event, so one bad entry loses nothing else, and the feed's row is
+locked for it, so two runs over the same feed (a duplicate task, an overlapping beat and
+command) store each entry once. Network work happens outside (compliance.items.fetching).
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.template import TemplateSyntaxError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
+from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
+
+from .attribution import item_freeze_attribution
+from .models import Feed, Item, LicenceBasis
+from .parsing import ParsedEntry, ParsedFeed
+from .status import items_hide, origin_flag
+from .staydown import Block, Candidate, article_host_of, block_for, stored_guid
+
+logger = logging.getLogger("compliance.items")
+
+INGEST_ACTOR = Actor.system("ingest")
+SLUG_CHARS = 200
+# Fields that a feed may change on an item already published ("updated"); the frozen
+# licence note, disclaimer and their hashes are never among them.
+UPDATABLE_FIELDS = (
+    "title",
+    "author",
+    "body",
+    "image_url",
+    "photo_credit",
+    "published_at",
+    "rights_statement",
+    "rights_licence_url",
+)
+
+
+@dataclass
+class IngestOutcome:
+    """What ingesting one feed (or one command-line source) did."""
+
+    source: str
+    feed_id: int | None = None
+    new: int = 0  # new items published
+    updated: int = 0  # published items whose content the feed changed
+    withheld: int = 0  # new items stored withheld (licence, block rule), or taken down by an edit
+    failed: bool = False
+    outcome: str = ""  # Feed.Outcome value, or "" when no fetch happened
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # entries that could not be stored
+
+
+def fit(model, name: str, value: str) -> str:
+    return value[: model._meta.get_field(name).max_length]
+
+
+def _licence_problem(basis: LicenceBasis | None, now: datetime) -> str:
+    if basis is None or basis.is_valid_at(now):
+        return ""
+    if basis.valid_from and now < basis.valid_from:
+        return f"licence not yet valid: {basis.name} is valid from {basis.valid_from:%Y-%m-%d}"
+    return "licence expired"
+
+
+def _unique_slug(title: str, guid: str) -> str:
+    # A title in a script slugify drops (Cyrillic, Chinese…) would give every such item
+    # "item", "item-2", … and one more query per item each time: name it by its guid.
+    base = slugify(title)[:SLUG_CHARS].strip("-") or f"item-{sha256_text(guid)[:10]}"
+    slug, number = base, 2
+    while Item.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def _entry_fields(entry: ParsedEntry) -> dict:
+    return {
+        "title": fit(Item, "title", entry.title) or "Untitled",
+        "author": fit(Item, "author", entry.author),
+        "body": entry.body,
+        "image_url": fit(Item, "image_url", entry.image_url),
+        "photo_credit": fit(Item, "photo_credit", entry.photo_credit),
+        "published_at": entry.published_at,
+        "rights_statement": entry.rights_statement,
+        "rights_licence_url": fit(Item, "rights_licence_url", entry.rights_licence_url),
+    }
+
+
+def _decide(item: Item, block: Block | None, now: datetime) -> tuple[str, str]:
+    """(status, reason) for a new item; records the rule and its case for a block. A block
+    comes first: when the licence has lapsed too, the takedown is what the item records."""
+    if block is not None:
+        item.status_rule = block.rule
+        item.status_case = block.case
+        return Item.Status.WITHHELD, block.reason
+    problem = _licence_problem(item.licence_basis, now)
+    if problem:
+        return Item.Status.WITHHELD, problem
+    return Item.Status.PUBLISHED, ""
+
+
+def _create_item(feed: Feed, entry: ParsedEntry, now: datetime) -> str:
+    """Store a new entry as an item, published or withheld. Returns "new" or "withheld"."""
+    origin = feed.origin
+    fields = _entry_fields(entry)
+    item = Item(
+        origin=origin,
+        feed=feed,
+        guid=stored_guid(entry.guid),
+        original_url=entry.link,
+        article_host=article_host_of(entry.link, origin.domain),
+        url_key=url_key(entry.link),
+        author_key=author_key(fields["author"]),
+        text_fingerprint=text_fingerprint(entry.body),
+        ingested_at=now,
+        licence_basis=origin.licence_basis,
+        status_changed_at=now,
+        **fields,
+    )
+    status, reason = _decide(item, block_for(Candidate.of_item(item)), now)
+    if status == Item.Status.PUBLISHED:
+        try:
+            item_freeze_attribution(item=item)
+        except TemplateSyntaxError as exc:
+            status, reason = Item.Status.WITHHELD, f"disclaimer template error: {exc}"
+            item.licence_note = item.disclaimer = ""
+            item.licence_note_sha256 = item.disclaimer_sha256 = ""
+            origin_flag(
+                origin=origin,
+                actor=INGEST_ACTOR,
+                note=f"The disclaimer template does not render: {exc}",
+                reason="disclaimer template error",
+            )
+    item.status, item.status_reason = status, reason
+    if status == Item.Status.PUBLISHED:
+        item.republished_at = now
+    item.slug = _unique_slug(item.title, item.guid)
+    try:
+        with transaction.atomic():
+            item.save(force_insert=True)
+    except IntegrityError:
+        # Another run stored this guid meanwhile, or took the slug: look again.
+        if Item.objects.filter(origin=origin, guid=item.guid).exists():
+            return "unchanged"
+        item.pk = None
+        item.slug = f"{item.slug[:SLUG_CHARS]}-{uuid.uuid4().hex[:6]}"
+        with transaction.atomic():
+            item.save(force_insert=True)
+    published = status == Item.Status.PUBLISHED
+    after = {"status": status, "feed": feed.pk, "guid": item.guid, "url": item.original_url}
+    if published:
+        after |= {
+            "licence_note_sha256": item.licence_note_sha256,
+            "disclaimer_sha256": item.disclaimer_sha256,
+        }
+    elif item.status_rule_id:
+        after["rule"] = item.status_rule_id
+    audit_record(
+        actor=INGEST_ACTOR,
+        action="item.published" if published else "item.withheld",
+        obj=item,
+        reason=reason or f"new item in feed {feed.url}",
+        after=after,
+        case=item.status_case,
+    )
+    return "new" if published else "withheld"
+
+
+def _update_item(item: Item, entry: ParsedEntry) -> str:
+    """Bring a published item up to date with its entry. Hidden and withheld items are left
+    alone: an update must never bring them back. An edit that makes the article match a
+    block rule (a new author line, a removed text) takes it down, as a new entry would be
+    kept out. Returns "updated", "withheld" or "unchanged"."""
+    if item.status != Item.Status.PUBLISHED:
+        return "unchanged"
+    fields = _entry_fields(entry)
+    changed = [name for name in UPDATABLE_FIELDS if getattr(item, name) != fields[name]]
+    if not changed:
+        return "unchanged"
+    before = {name: str(getattr(item, name))[:300] for name in changed}
+    for name in changed:
+        setattr(item, name, fields[name])
+    item.author_key = author_key(item.author)
+    item.text_fingerprint = text_fingerprint(item.body)
+    item.save(update_fields=[*changed, "author_key", "text_fingerprint"])
+    audit_record(
+        actor=INGEST_ACTOR,
+        action="item.updated",
+        obj=item,
+        reason="the feed changed the article",
+        before=before,
+        after={name: str(getattr(item, name))[:300] for name in changed},
+    )
+    block = block_for(Candidate.of_item(item))
+    if block is not None:
+        items_hide(
+            items=Item.objects.filter(pk=item.pk),
+            actor=INGEST_ACTOR,
+            reason=f"{block.reason} (the feed changed the article)",
+            case=block.case,
+            rule=block.rule,
+        )
+        return "withheld"
+    return "updated"
+
+
+def _store_entry(feed: Feed, entry: ParsedEntry, now: datetime) -> str:
+    """One entry, one transaction. Returns "new", "withheld", "updated" or "unchanged"."""
+    with transaction.atomic():
+        # Serialises runs over the same feed (PostgreSQL; SQLite's writes are serial anyway).
+        feed = (
+            Feed.objects.select_for_update(of=("self",))
+            .select_related("origin__licence_basis")
+            .get(pk=feed.pk)
+        )
+        key = url_key(entry.link)
+        existing = (
+            Item.objects.select_for_update()
+            .select_related("origin")
+            .filter(origin=feed.origin, guid=stored_guid(entry.guid))
+            .first()
+            or Item.objects.select_for_update()
+            .select_related("origin")
+            .filter(url_key=key)
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            if existing.origin_id != feed.origin_id:
+                # The same article seen in another site's feed: not stored twice, and that
+                # site's text never replaces the origin's under the origin's attribution.
+                return "unchanged"
+            return _update_item(existing, entry)
+        return _create_item(feed, entry, now)
+
+
+def entries_store(feed: Feed, parsed: ParsedFeed, outcome: IngestOutcome) -> None:
+    """Store every entry of a parsed feed, counting what happened in `outcome`. An entry
+    that cannot be stored is recorded there and skipped."""
+    outcome.warnings.extend(parsed.warnings)
+    seen_keys = set()
+    for entry in parsed.entries:
+        if not entry.link:
+            outcome.warnings.append(
+                f"entry {entry.title[:60]!r} has no http(s) link to its original: skipped"
+            )
+            continue
+        if len(entry.link) > Item._meta.get_field("original_url").max_length:
+            outcome.warnings.append(f"entry {entry.title[:60]!r}: link too long, skipped")
+            continue
+        key = url_key(entry.link)
+        if key in seen_keys:
+            outcome.warnings.append(f"entry {entry.title[:60]!r} repeats a link: skipped")
+            continue
+        seen_keys.add(key)
+        try:
+            result = _store_entry(feed, entry, timezone.now())
+        except Exception as exc:  # one bad entry must not stop the feed
+            logger.exception("storing entry %r of feed %s failed", entry.guid, feed.pk)
+            outcome.errors.append(f"entry {entry.title[:60]!r} not stored: {exc}")
+            continue
+        if result == "new":
+            outcome.new += 1
+        elif result == "withheld":
+            outcome.withheld += 1
+        elif result == "updated":
+            outcome.updated += 1

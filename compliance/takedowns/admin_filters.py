@@ -1,0 +1,70 @@
+"""The staff queue's list filters: open requests by default, what needs attention, what
+is overdue."""
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import OPEN_STATUSES
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """Open requests by default; "All" shows closed ones too. Choosing a status shows
+    requests of that status whatever this filter says."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("all", "All")]
+
+    def choices(self, changelist):
+        showing_a_status = "status__exact" in changelist.params
+        current = self.value() or ("all" if showing_a_status else "open")
+        for value, label in self.lookup_choices:
+            # "Open" is the default, so its link drops the parameter; either link drops a
+            # chosen status, which would otherwise contradict it.
+            new_params = {} if value == "open" else {self.parameter_name: value}
+            remove = ["status__exact"] + ([self.parameter_name] if value == "open" else [])
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string(new_params, remove=remove),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all" or (self.value() is None and "status__exact" in request.GET):
+            return queryset
+        # A closed request that needs a person (a reply during a counter-notice's wait, a
+        # failed mail) belongs in the working queue too.
+        return queryset.filter(Q(status__in=OPEN_STATUSES) | ~Q(attention_needed=""))
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = "attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Needs attention")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(attention_needed="")
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "deadline"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now)
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
