@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -134,6 +135,7 @@ INSTALLED_APPS = [
     "compliance.items",
     "compliance.messaging",
     "compliance.takedowns",
+    "compliance.wordpress",
     "compliance.reports",
     "compliance.web",
 ]
@@ -252,6 +254,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "compliance.items.tasks.*": {"queue": "ingest"},
     "compliance.takedowns.tasks.*": {"queue": "takedowns"},
+    "compliance.wordpress.tasks.*": {"queue": "ingest"},
     "compliance.messaging.tasks.*": {"queue": "mail"},
 }
 # Publishing gives up quickly when the broker is down: the row is committed and a sweep
@@ -289,12 +292,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.takedowns.tasks.withhold_expired_licences",
         "schedule": env_int("LICENCE_SWEEP_SECONDS", 60 * 60),
     },
+    # Each site is swept when due (WORDPRESS_SWEEP_SECONDS after its last sweep, later
+    # after failures); the beat only looks for due sites.
+    "sweep-wordpress-sites": {
+        "task": "compliance.wordpress.tasks.sweep_wordpress_sites",
+        "schedule": 60,
+    },
 }
 
 # --- courtesy ------------------------------------------------------------------------------
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "courtesy")
+# WordPress sites: how often each is swept for new, edited and re-imported posts, and the
+# Fernet key its application password is encrypted under (derived from SECRET_KEY if unset).
+WORDPRESS_SWEEP_SECONDS = env_int("WORDPRESS_SWEEP_SECONDS", 5 * 60)
+WORDPRESS_CREDENTIALS_KEY = env_str("WORDPRESS_CREDENTIALS_KEY", "")
+if WORDPRESS_CREDENTIALS_KEY:
+    try:
+        Fernet(WORDPRESS_CREDENTIALS_KEY)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "WORDPRESS_CREDENTIALS_KEY must be a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from exc
 # Compliance reports: period boundaries (days, weeks, months) are midnights in this zone.
 REPORT_TIME_ZONE = env_str("REPORT_TIME_ZONE", "UTC")
 try:

@@ -42,6 +42,13 @@ OFFICER_PERMISSIONS = {
         "view_blockrule",
     ],
     "audit": ["view_auditevent"],
+    # Added by compliance/wordpress/migrations/0002.
+    "wordpress": [
+        "view_wordpresssite",
+        "add_wordpresssite",
+        "change_wordpresssite",
+        "view_wordpresspost",
+    ],
     "messaging": ["view_message"],
     # Added by compliance/reports/migrations/0003 (with view_counternotice above).
     "reports": [

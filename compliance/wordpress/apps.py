@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class WordPressConfig(AppConfig):
+    name = "compliance.wordpress"
+    label = "wordpress"
+    verbose_name = "WordPress sites"
+    default_auto_field = "django.db.models.BigAutoField"
