@@ -99,3 +99,13 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session")
+def wordpress(tmp_path_factory):
+    """A real WordPress on loopback (scripts/wordpress-up), one for the session."""
+    from tests.wordpresstools import WordPress
+
+    site = WordPress.start(tmp_path_factory.mktemp("wordpress"))
+    yield site
+    site.stop()

@@ -118,6 +118,17 @@ class WordPressClient:
             return root.rstrip("/") + route
         return urljoin(root, route.lstrip("/"))
 
+    def check_credentials(self) -> None:
+        """WordPress treats a wrong application password as no login at all: ask who we are."""
+        response = self._request("GET", self._route("/wp/v2/users/me"), params={"context": "edit"})
+        if response.status_code != 200:
+            raise WordPressError(_explain(response))
+        if "edit_posts" not in (response.json().get("capabilities") or {}):
+            raise WordPressError(
+                f"WordPress user {self.session.auth[0]!r} may not edit posts: courtesy cannot "
+                "unpublish anything with it"
+            )
+
     def posts_modified_after(self, since: datetime | None) -> Iterator[list[Post]]:
         """Pages of posts, oldest modification first, modified after `since` (UTC)."""
         params = {

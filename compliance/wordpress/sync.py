@@ -176,6 +176,7 @@ def site_sync(*, site_id: int) -> SyncOutcome:
     now = timezone.now()
     interval = timedelta(seconds=settings.WORDPRESS_SWEEP_SECONDS)
     try:
+        client.check_credentials()
         for posts in client.posts_modified_after(site.synced_until):
             _store_page(site, client, posts, origins, outcome)
     except WordPressError as exc:
