@@ -293,10 +293,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("LICENCE_SWEEP_SECONDS", 60 * 60),
     },
     # Each site is swept when due (WORDPRESS_SWEEP_SECONDS after its last sweep, later
-    # after failures); the beat only looks for due sites.
+    # after failures); the beat looks for due sites at least every minute.
     "sweep-wordpress-sites": {
         "task": "compliance.wordpress.tasks.sweep_wordpress_sites",
-        "schedule": 60,
+        "schedule": min(60, env_int("WORDPRESS_SWEEP_SECONDS", 5 * 60)),
     },
 }
 

@@ -248,3 +248,44 @@ def test_only_officers_connect_sites(wordpress):
             username="u",
             password="p",
         )
+
+
+@pytest.fixture
+def beat(celery_dirs):
+    from tests import workers
+
+    mail_dir, log_dir = celery_dirs
+    process = workers.start_beat(mail_dir, log_dir, extra_env={"WORDPRESS_SWEEP_SECONDS": "1"})
+    yield process
+    process.stop()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_sweep_runs_on_a_real_worker(celery_worker, beat, wordpress, origin):
+    """Beat queues the sweep, a real worker runs it: a taken-down article re-imported under
+    a new URL is unpublished within the interval, with no one asking."""
+    from tests import workers
+
+    taken = ItemFactory(
+        origin=origin,
+        original_url=f"https://{origin.domain}/news/{_unique()}",
+        body=BODY,
+        status=Item.Status.HIDDEN,
+    )
+    BlockRuleFactory(item=taken, case="TD-2026-00077")
+    wordpress_site_create(
+        actor=SYSTEM,
+        name="Scheduled",
+        base_url=wordpress.url,
+        username=wordpress.user,
+        password=wordpress.password,
+    )
+    again = _imported(wordpress, f"https://{origin.domain}/news/again-{_unique()}")
+
+    workers.wait_until(
+        lambda: wordpress.post(again["id"])["status"] == "draft",
+        timeout=90,
+        message=f"not unpublished\nbeat:\n{beat.output()}\nworker:\n{celery_worker.output()}",
+    )
+    assert "sweep_wordpress_sites" in beat.output()
