@@ -289,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.takedowns.tasks.withhold_expired_licences",
         "schedule": env_int("LICENCE_SWEEP_SECONDS", 60 * 60),
     },
+    "submit-public-records": {
+        "task": "compliance.reports.tasks.submit_public_records",
+        "schedule": env_int("PUBLIC_RECORDS_SWEEP_SECONDS", 5 * 60),
+    },
 }
 
 # --- courtesy ------------------------------------------------------------------------------
@@ -303,6 +307,17 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(
         f"REPORT_TIME_ZONE={REPORT_TIME_ZONE!r} is not an IANA time zone (e.g. Europe/Berlin)"
     ) from None
+
+# Public records of decisions: the DSA Transparency Database (its site, sandbox or
+# production, e.g. https://transparency.dsa.ec.europa.eu; the API is under /api/v1/) and
+# Lumen (e.g. https://lumendatabase.org). Each is submitted to only when its URL and token
+# are set and PUBLIC_RECORDS_SUBMIT is on.
+DSA_TDB_API_URL = env_str("DSA_TDB_API_URL", "").rstrip("/")
+DSA_TDB_API_TOKEN = env_str("DSA_TDB_API_TOKEN", "")
+LUMEN_API_URL = env_str("LUMEN_API_URL", "").rstrip("/")
+LUMEN_API_TOKEN = env_str("LUMEN_API_TOKEN", "")
+PUBLIC_RECORDS_SUBMIT = env_bool("PUBLIC_RECORDS_SUBMIT", True)
+PUBLIC_RECORDS_TIMEOUT_SECONDS = env_int("PUBLIC_RECORDS_TIMEOUT_SECONDS", 30)
 
 # Feed fetching. Loopback may be allowed for local development and tests only: every other
 # non-public address stays refused, first request or redirect alike.

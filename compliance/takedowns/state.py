@@ -19,6 +19,7 @@ from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
 
 from .models import OPEN_STATUSES, RemovalRequest
+from .signals import request_decided
 
 Status = RemovalRequest.Status
 
@@ -42,6 +43,8 @@ VERBS = {
     Status.REVERSED: "reverse",
 }
 TAKEDOWN_JOB = "process_takedown"
+# Decisions the public records (DSA statements, Lumen notices) are made from.
+DECIDED = frozenset({Status.COMPLETED, Status.REJECTED, Status.REVERSED})
 
 
 class TransitionError(Exception):
@@ -93,6 +96,10 @@ def transition(
             after={"status": to, **(after or {})},
             case=removal_request.reference,
         )
+        if to in DECIDED:
+            request_decided.send(
+                sender=RemovalRequest, removal_request=removal_request, status=to, reason=reason
+            )
     return removal_request
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", views.item_list, name="item_list"),
     # str, not slug: whatever slug ingest stored, its page is found (or a 404 is given).
     path("items/<str:slug>/", views.item_detail, name="item_detail"),
+    # The opaque address public records use for an item (no title, no slug).
+    path("items/ref/<int:pk>/", views.item_reference, name="item_reference"),
     path("feed/", revalidate(PublishedItemsFeed()), name="item_feed"),
     path(
         "sitemap.xml",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
@@ -76,6 +76,21 @@ def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "json_ld": _json_ld(item),
     }
     return _revalidated(request, render(request, "web/item_detail.html", context))
+
+
+@require_safe
+def item_reference(request: HttpRequest, pk: int) -> HttpResponse:
+    """An item by its number, as the public records of a request about a person name it:
+    staff go to the item in the admin; others to its page while it is published, and get
+    its 451 once it is not (the address itself says nothing of the article)."""
+    item = Item.objects.filter(pk=pk).select_related("origin").first()
+    if item is None:
+        raise Http404("No such item.")
+    if request.user.is_active and request.user.is_staff:
+        return redirect("admin:items_item_change", item.pk)
+    if not item.is_visible:
+        return _unavailable(request, item)
+    return redirect(item.get_absolute_url())
 
 
 def _unavailable(request: HttpRequest, item: Item) -> HttpResponse:
