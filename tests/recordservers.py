@@ -27,8 +27,38 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 EEA = set(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO"
-    .split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+        "IS",
+        "LI",
+        "NO",
+    ]
 )
 VISIBILITIES = {
     "DECISION_VISIBILITY_CONTENT_REMOVED",
@@ -206,9 +236,9 @@ def statement_errors(s: dict) -> dict:
     if not isinstance(s, dict):
         return {"statement": ["must be an object"]}
     visibility = s.get("decision_visibility")
-    if not any(s.get(f) for f in ("decision_monetary", "decision_provision", "decision_account")):
-        if not visibility:
-            err("decision_visibility", "The decision visibility field is required.")
+    others = ("decision_monetary", "decision_provision", "decision_account")
+    if not visibility and not any(s.get(f) for f in others):
+        err("decision_visibility", "The decision visibility field is required.")
     if visibility is not None and (
         not isinstance(visibility, list) or not set(visibility) <= VISIBILITIES
     ):

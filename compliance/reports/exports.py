@@ -14,7 +14,6 @@
 from datetime import UTC, datetime
 
 from django.conf import settings
-
 from django.contrib.contenttypes.models import ContentType
 
 from compliance.audit.models import AuditEvent

@@ -24,8 +24,7 @@ from .models import DsaStatement, LumenNotice
 
 Status = RemovalRequest.Status
 NO_WORKS = (
-    "The notice names no work or URL that can be reported (Lumen refuses a notice "
-    "without works)."
+    "The notice names no work or URL that can be reported (Lumen refuses a notice without works)."
 )
 
 
@@ -115,12 +114,8 @@ def public_records_backfill() -> int:
     """Records for decisions taken before records existed (or whose receiver did not
     run): made from the request as it stands, dated when it was decided. Returns how many
     decisions it completed; a second run finds nothing to do."""
-    decision = DsaStatement.objects.filter(
-        request=OuterRef("pk"), kind=DsaStatement.Kind.DECISION
-    )
-    reversal = DsaStatement.objects.filter(
-        request=OuterRef("pk"), kind=DsaStatement.Kind.REVERSAL
-    )
+    decision = DsaStatement.objects.filter(request=OuterRef("pk"), kind=DsaStatement.Kind.DECISION)
+    reversal = DsaStatement.objects.filter(request=OuterRef("pk"), kind=DsaStatement.Kind.REVERSAL)
     notice = LumenNotice.objects.filter(request=OuterRef("pk"))
     carried_out = [Status.COMPLETED, Status.REVERSED]
     ids = set(
@@ -151,22 +146,21 @@ def _backfill_one(removal_request) -> None:
         or removal_request.closed_at
         or timezone.now()
     )
-    if removal_request.status in (Status.COMPLETED, Status.REVERSED):
-        if not removal_request.dsa_statements.filter(kind=DsaStatement.Kind.DECISION).exists():
-            _decision_statement(removal_request, created_at=decided_at)
-    if removal_request.status == Status.REVERSED:
-        if not removal_request.dsa_statements.filter(kind=DsaStatement.Kind.REVERSAL).exists():
-            event = (
-                AuditEvent.objects.filter(
-                    case=removal_request.reference, action="request.reversed"
-                )
-                .order_by("-at", "-id")
-                .first()
-            )
-            reversed_at = (event.at if event else None) or removal_request.closed_at or decided_at
-            _reversal_statement(
-                removal_request, reversed_at=reversed_at, reason=event.reason if event else ""
-            )
+    statements = removal_request.dsa_statements
+    carried_out = removal_request.status in (Status.COMPLETED, Status.REVERSED)
+    if carried_out and not statements.filter(kind=DsaStatement.Kind.DECISION).exists():
+        _decision_statement(removal_request, created_at=decided_at)
+    reversed_ = removal_request.status == Status.REVERSED
+    if reversed_ and not statements.filter(kind=DsaStatement.Kind.REVERSAL).exists():
+        event = (
+            AuditEvent.objects.filter(case=removal_request.reference, action="request.reversed")
+            .order_by("-at", "-id")
+            .first()
+        )
+        reversed_at = (event.at if event else None) or removal_request.closed_at or decided_at
+        _reversal_statement(
+            removal_request, reversed_at=reversed_at, reason=event.reason if event else ""
+        )
     _lumen_notice(removal_request, created_at=decided_at)
 
 

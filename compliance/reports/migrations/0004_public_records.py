@@ -7,60 +7,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_compliance_officers_reports'),
-        ('takedowns', '0008_blockrule_moves_to_items'),
+        ("reports", "0003_compliance_officers_reports"),
+        ("takedowns", "0008_blockrule_moves_to_items"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DsaStatement',
+            name="DsaStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payload', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('state', models.CharField(choices=[('due', 'Due'), ('submitted', 'Submitted'), ('refused', 'Refused'), ('skipped', 'Not sent')], default='due', max_length=10)),
-                ('errors', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('last_error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('kind', models.CharField(choices=[('decision', 'Decision'), ('reversal', 'Reversal')], max_length=10)),
-                ('puid', models.CharField(max_length=500, unique=True)),
-                ('uncertain', models.BooleanField(default=False)),
-                ('tdb_id', models.CharField(blank=True, max_length=40, verbose_name='database id')),
-                ('tdb_uuid', models.CharField(blank=True, max_length=40, verbose_name='database UUID')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dsa_statements', to='takedowns.removalrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("due", "Due"),
+                            ("submitted", "Submitted"),
+                            ("refused", "Refused"),
+                            ("skipped", "Not sent"),
+                        ],
+                        default="due",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "errors",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("decision", "Decision"), ("reversal", "Reversal")], max_length=10
+                    ),
+                ),
+                ("puid", models.CharField(max_length=500, unique=True)),
+                ("uncertain", models.BooleanField(default=False)),
+                ("tdb_id", models.CharField(blank=True, max_length=40, verbose_name="database id")),
+                (
+                    "tdb_uuid",
+                    models.CharField(blank=True, max_length=40, verbose_name="database UUID"),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dsa_statements",
+                        to="takedowns.removalrequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'DSA statement of reasons',
-                'verbose_name_plural': 'DSA statements of reasons',
-                'ordering': ['created_at', 'id'],
-                'abstract': False,
-                'indexes': [models.Index(fields=['state', 'next_attempt_at'], name='reports_dsa_state_018157_idx')],
+                "verbose_name": "DSA statement of reasons",
+                "verbose_name_plural": "DSA statements of reasons",
+                "ordering": ["created_at", "id"],
+                "abstract": False,
+                "indexes": [
+                    models.Index(
+                        fields=["state", "next_attempt_at"], name="reports_dsa_state_018157_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LumenNotice',
+            name="LumenNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payload', models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('state', models.CharField(choices=[('due', 'Due'), ('submitted', 'Submitted'), ('refused', 'Refused'), ('skipped', 'Not sent')], default='due', max_length=10)),
-                ('errors', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('last_error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('location', models.URLField(blank=True, max_length=500)),
-                ('reason', models.TextField(blank=True)),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='lumen_notice', to='takedowns.removalrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("due", "Due"),
+                            ("submitted", "Submitted"),
+                            ("refused", "Refused"),
+                            ("skipped", "Not sent"),
+                        ],
+                        default="due",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "errors",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("location", models.URLField(blank=True, max_length=500)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lumen_notice",
+                        to="takedowns.removalrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'abstract': False,
-                'indexes': [models.Index(fields=['state', 'next_attempt_at'], name='reports_lum_state_3e1f46_idx')],
+                "ordering": ["created_at", "id"],
+                "abstract": False,
+                "indexes": [
+                    models.Index(
+                        fields=["state", "next_attempt_at"], name="reports_lum_state_3e1f46_idx"
+                    )
+                ],
             },
         ),
     ]
