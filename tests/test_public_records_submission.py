@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from compliance.reports import lumen, record_clients, tdb
@@ -15,7 +16,12 @@ from compliance.reports.models import DsaStatement, LumenNotice
 from compliance.reports.public_records import public_records_submit
 from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.state import request_complete
-from tests.factories import ItemFactory, RemovalRequestFactory, RemovalTargetFactory
+from tests.factories import (
+    ItemFactory,
+    RemovalRequestFactory,
+    RemovalTargetFactory,
+    UserFactory,
+)
 
 Status = RemovalRequest.Status
 pytestmark = pytest.mark.django_db
@@ -173,3 +179,26 @@ def test_two_runs_at_once_claim_each_record_once(public_records):
     claimed = record_clients.claim_due(DsaStatement, now=now, limit=100)
     assert len(claimed) == 3
     assert record_clients.claim_due(DsaStatement, now=now, limit=100) == []
+
+
+def test_staff_see_each_record_s_state_on_the_request_in_admin_and_api(public_records, client):
+    good, bad = completed(2)
+    broken = bad.dsa_statements.get()
+    broken.payload = {**broken.payload, "territorial_scope": ["US"]}
+    broken.save()
+    public_records_submit()
+    client.force_login(UserFactory())
+    page = client.get(reverse("admin:takedowns_removalrequest_change", args=[bad.pk]))
+    html = page.content.decode()
+    assert "Public records" in html and "Refused" in html
+    assert "territorial_scope: The selected territorial scope is invalid." in html
+    page = client.get(reverse("admin:takedowns_removalrequest_change", args=[good.pk]))
+    uuid = good.dsa_statements.get().tdb_uuid
+    assert uuid and f"UUID {uuid}" in page.content.decode()
+    assert f"{public_records[1].url}/notices/" in page.content.decode()
+    records = client.get(f"/api/v1/removal-requests/{bad.reference}/").json()["public_records"]
+    (statement,) = records["dsa_statements"]
+    assert (statement["puid"], statement["state"]) == (bad.reference, "refused")
+    assert "territorial_scope" in statement["errors"]
+    assert records["lumen_notice"]["state"] == "submitted"
+    assert records["lumen_notice"]["location"].startswith(public_records[1].url)

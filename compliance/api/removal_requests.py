@@ -19,7 +19,12 @@ import django_filters
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
@@ -28,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from compliance.core.actors import Actor
+from compliance.reports.models import DsaStatement, PublicRecordState
 from compliance.takedowns import intake
 from compliance.takedowns.decisions import request_approve, request_reject, request_withdraw
 from compliance.takedowns.forms import RemovalRequestForm
@@ -151,6 +157,37 @@ class TargetOutputSerializer(serializers.Serializer):
     item_status = serializers.CharField(source="item.status", allow_null=True)
 
 
+class DsaStatementOutputSerializer(serializers.Serializer):
+    puid = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DsaStatement.Kind.choices)
+    state = serializers.ChoiceField(choices=PublicRecordState.choices)
+    tdb_id = serializers.CharField(help_text="The Transparency Database's id, once submitted.")
+    tdb_uuid = serializers.CharField(help_text="Its UUID, once submitted.")
+    errors = serializers.DictField(help_text="Field errors, when the database refused it.")
+    last_error = serializers.CharField(help_text="The last failed attempt (retried).")
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class LumenNoticeOutputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=PublicRecordState.choices)
+    location = serializers.CharField(help_text="Where Lumen stored it (its 201 Location).")
+    reason = serializers.CharField(help_text="Why it was not sent (state skipped).")
+    errors = serializers.DictField()
+    last_error = serializers.CharField()
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class PublicRecordsOutputSerializer(serializers.Serializer):
+    """The decision's public records and where their submission stands."""
+
+    dsa_statements = DsaStatementOutputSerializer(many=True)
+    lumen_notice = LumenNoticeOutputSerializer(allow_null=True)
+
+
 class RemovalRequestOutputSerializer(serializers.Serializer):
     """A request as staff see it in the admin (never its status token or client key)."""
 
@@ -186,6 +223,14 @@ class RemovalRequestOutputSerializer(serializers.Serializer):
     attention_needed = serializers.CharField()
     staff_notes = serializers.CharField()
     public_explanation = serializers.CharField()
+    public_records = serializers.SerializerMethodField()
+
+    @extend_schema_field(PublicRecordsOutputSerializer)
+    def get_public_records(self, removal_request) -> dict:
+        notice = getattr(removal_request, "lumen_notice", None)
+        return PublicRecordsOutputSerializer(
+            {"dsa_statements": removal_request.dsa_statements.all(), "lumen_notice": notice}
+        ).data
 
 
 class RemovalRequestFilter(django_filters.FilterSet):
@@ -252,12 +297,13 @@ class RemovalRequestViewSet(GenericViewSet):
     search_fields = ["reference", "requester_email", "requester_name", "organisation"]
     ordering_fields = ["due_at", "received_at", "reference", "status", "id"]
     queryset = (
-        RemovalRequest.objects.select_related("assignee", "decided_by")
+        RemovalRequest.objects.select_related("assignee", "decided_by", "lumen_notice")
         .prefetch_related(
             Prefetch(
                 "targets",
                 queryset=RemovalTarget.objects.select_related("item").order_by("id"),
-            )
+            ),
+            Prefetch("dsa_statements", queryset=DsaStatement.objects.order_by("created_at", "id")),
         )
         .order_by("due_at", "id")
     )

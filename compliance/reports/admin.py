@@ -6,7 +6,7 @@ from compliance.core.actors import Actor
 from compliance.core.admin import ConfiguredAdmin, ReadOnly, StaffMayRead
 
 from . import services
-from .models import ComplianceReport, ReportRecipient
+from .models import ComplianceReport, DsaStatement, LumenNotice, ReportRecipient
 
 
 @admin.register(ComplianceReport)
@@ -85,3 +85,41 @@ class ReportRecipientAdmin(ConfiguredAdmin):
     def delete_queryset(self, request, queryset):
         for recipient in queryset:
             services.recipient_delete(recipient=recipient, actor=Actor.staff(request.user))
+
+
+class PublicRecordAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
+    """Every record sent (or to send) to a public database, for a look across requests:
+    the refused ones with their field errors, the ones waiting for a retry."""
+
+    list_filter = ["state"]
+    list_select_related = ["request"]
+    search_fields = ["request__reference"]
+    readonly_fields = ["payload", "errors", "last_error"]
+
+    @admin.display(description="request")
+    def request_link(self, record):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:takedowns_removalrequest_change", args=[record.request_id]),
+            record.request,
+        )
+
+
+@admin.register(DsaStatement)
+class DsaStatementAdmin(PublicRecordAdmin):
+    list_display = [
+        "puid",
+        "kind",
+        "state",
+        "request_link",
+        "attempts",
+        "created_at",
+        "submitted_at",
+    ]
+    list_filter = ["state", "kind"]
+    search_fields = ["puid", "request__reference"]
+
+
+@admin.register(LumenNotice)
+class LumenNoticeAdmin(PublicRecordAdmin):
+    list_display = ["__str__", "state", "request_link", "attempts", "location", "submitted_at"]
