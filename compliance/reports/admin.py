@@ -13,6 +13,8 @@ from .models import ComplianceReport, DsaStatement, LumenNotice, ReportRecipient
 class ComplianceReportAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     """Stored reports: read-only records of what was generated and sent."""
 
+    change_list_template = "admin/reports/compliancereport/change_list.html"
+
     list_display = ["__str__", "kind", "generated_at", "delivered_at", "breach_count", "links"]
     list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter)]
     date_hierarchy = "start"

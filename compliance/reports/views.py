@@ -16,8 +16,10 @@ from compliance.takedowns.casework import request_explanation_publish
 from compliance.takedowns.models import RemovalRequest
 
 from . import exports, selectors
-from .forms import PublicExplanationForm
+from .dsa_template import template_zip
+from .forms import DsaTemplateForm, PublicExplanationForm
 from .models import ComplianceReport, DsaStatement, LumenNotice
+from .periods import Period, last_full_period, report_zone
 from .public_records import public_records_backfill
 from .redaction import redact_request_explanation
 
@@ -168,3 +170,24 @@ def publish_explanation(request, request_id: int):
             "title": f"Public explanation of {removal_request}",
         },
     )
+
+
+@staff_member_required
+@require_GET
+def dsa_template_download(request):
+    """The DSA transparency report's tables as a ZIP (a CSV per table and the JSON), for
+    the period chosen on this page."""
+    form = DsaTemplateForm(request.GET or None)
+    if form.is_valid():
+        data, zone = form.cleaned_data, report_zone()
+        if data["since"]:
+            period = Period(data["period"], data["since"], data["until"], zone)
+        else:
+            period = last_full_period(data["period"], zone=zone)
+        return _download(
+            template_zip(period),
+            "application/zip",
+            f"dsa-transparency-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.zip",
+        )
+    title = "DSA transparency report tables"
+    return render(request, "admin/reports/dsa_template.html", {"form": form, "title": title})
