@@ -230,3 +230,20 @@ def test_the_item_reference_url_shows_staff_the_item_and_others_a_451(client):
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:items_item_change", args=[item.pk])
     assert client.get("/items/ref/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_record_that_cannot_be_made_does_not_undo_the_decision(monkeypatch):
+    from compliance.reports import exports
+
+    def broken(removal_request):
+        raise RuntimeError("a bug in an export")
+
+    real = exports.dsa_statement
+    monkeypatch.setattr(exports, "dsa_statement", broken)
+    removal_request = carried_out(ItemFactory())
+    assert RemovalRequest.objects.get(pk=removal_request.pk).status == Status.COMPLETED
+    assert not DsaStatement.objects.exists() and not LumenNotice.objects.exists()
+    monkeypatch.setattr(exports, "dsa_statement", real)
+    assert public_records_backfill() == 1  # the sweep makes them
+    assert removal_request.dsa_statements.get().puid == removal_request.reference

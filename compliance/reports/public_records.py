@@ -11,6 +11,8 @@ A notice that names no work (a mail naming no URL) is recorded as not sent, with
 Lumen refuses a notice without works.
 """
 
+import logging
+
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -22,6 +24,7 @@ from compliance.takedowns.models import RemovalRequest
 from . import exports, selectors
 from .models import DsaStatement, LumenNotice
 
+logger = logging.getLogger("compliance.public_records")
 Status = RemovalRequest.Status
 NO_WORKS = (
     "The notice names no work or URL that can be reported (Lumen refuses a notice without works)."
@@ -29,8 +32,18 @@ NO_WORKS = (
 
 
 def records_on_decision(*, removal_request, status: str, reason: str = "", **kwargs) -> None:
-    """The `request_decided` receiver: in the decision's own transaction."""
-    removal_request = selectors.decision_for_export(request_id=removal_request.pk)
+    """The `request_decided` receiver, in the decision's own transaction. A record that
+    cannot be made must not undo the decision: it is logged, and the sweep's backfill makes
+    it later (from the request as it then stands)."""
+    try:
+        with transaction.atomic():
+            _records_on_decision(removal_request.pk, status=status, reason=reason)
+    except Exception:
+        logger.exception("public records of %s not made; the sweep will retry", removal_request)
+
+
+def _records_on_decision(request_id: int, *, status: str, reason: str) -> None:
+    removal_request = selectors.decision_for_export(request_id=request_id)
     now = timezone.now()
     if status == Status.COMPLETED:
         _decision_statement(removal_request, created_at=now)
