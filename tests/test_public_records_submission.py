@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance.audit.models import AuditEvent
 from compliance.reports import lumen, record_clients, tdb
 from compliance.reports.models import DsaStatement, LumenNotice
 from compliance.reports.public_records import public_records_submit
@@ -202,3 +203,37 @@ def test_staff_see_each_record_s_state_on_the_request_in_admin_and_api(public_re
     assert "territorial_scope" in statement["errors"]
     assert records["lumen_notice"]["state"] == "submitted"
     assert records["lumen_notice"]["location"].startswith(public_records[1].url)
+
+
+def test_an_officer_makes_a_refused_statement_again_and_it_goes_through(public_records, client):
+    server, _ = public_records
+    (removal_request,) = completed(1)
+    statement = removal_request.dsa_statements.get()
+    statement.payload = {**statement.payload, "automated_detection": "Maybe"}
+    statement.save()
+    tdb.dsa_statements_submit()
+    assert state(statement).state == "refused"
+    changelist = reverse("admin:reports_dsastatement_changelist")
+    action = {"action": "rebuild", "_selected_action": [statement.pk], "index": 0}
+    client.force_login(UserFactory())  # staff, not an officer: may not
+    client.post(changelist, action)
+    assert state(statement).state == "refused"
+    client.force_login(UserFactory(officer=True))
+    response = client.post(changelist, action, follow=True)
+    assert "1 record(s) made again" in response.content.decode()
+    rebuilt = state(statement)
+    assert rebuilt.state == "due" and rebuilt.errors == {}
+    assert rebuilt.payload["automated_detection"] == "No"
+    event = AuditEvent.objects.get(action="public_record.rebuilt")
+    assert event.before["payload"]["automated_detection"] == "Maybe"
+    assert event.case == removal_request.reference
+    assert tdb.dsa_statements_submit() == 1
+    assert removal_request.reference in server.statements
+
+
+def test_beat_submits_what_is_due_on_its_own_schedule(settings):
+    from compliance.reports.tasks import submit_public_records
+
+    job = settings.CELERY_BEAT_SCHEDULE["submit-public-records"]
+    assert job == {"task": submit_public_records.name, "schedule": 300}
+    assert submit_public_records.acks_late

@@ -4,9 +4,11 @@ from django.utils.html import format_html
 
 from compliance.core.actors import Actor
 from compliance.core.admin import ConfiguredAdmin, ReadOnly, StaffMayRead
+from compliance.core.permissions import user_may_decide
 
 from . import services
 from .models import ComplianceReport, DsaStatement, LumenNotice, ReportRecipient
+from .public_records import public_record_rebuild
 
 
 @admin.register(ComplianceReport)
@@ -97,6 +99,25 @@ class PublicRecordAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     list_select_related = ["request"]
     search_fields = ["request__reference"]
     readonly_fields = ["payload", "errors", "last_error"]
+    actions = ["rebuild"]
+
+    def has_decide_permission(self, request):
+        return user_may_decide(request.user)
+
+    @admin.action(
+        description="Make the refused ones again from their request and submit them",
+        permissions=["decide"],
+    )
+    def rebuild(self, request, queryset):
+        actor = Actor.staff(request.user)
+        done = sum(
+            public_record_rebuild(record=record, actor=actor) for record in queryset.order_by("pk")
+        )
+        self.message_user(
+            request,
+            f"{done} record(s) made again and due for submission; only refused ones are.",
+            messages.SUCCESS if done else messages.WARNING,
+        )
 
     @admin.display(description="request")
     def request_link(self, record):

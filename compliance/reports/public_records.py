@@ -18,11 +18,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
+from compliance.audit.services import audit_record
+from compliance.core.actors import Actor
 from compliance.core.queue import enqueue_on_commit
 from compliance.takedowns.models import RemovalRequest
 
 from . import exports, selectors
-from .models import DsaStatement, LumenNotice
+from .models import DsaStatement, LumenNotice, PublicRecordState
 
 logger = logging.getLogger("compliance.public_records")
 Status = RemovalRequest.Status
@@ -187,3 +189,56 @@ def public_records_submit() -> dict:
         "dsa_submitted": tdb.dsa_statements_submit(),
         "lumen_submitted": lumen.lumen_notices_submit(),
     }
+
+
+def public_record_rebuild(*, record, actor: Actor) -> bool:
+    """A refused record made again from the request as it now stands (after the cause was
+    fixed: a redacted explanation published, a bug corrected) and due again; its old
+    payload and errors stay in the audit event. Officers only. False if it was not refused."""
+    actor.check_may_decide("resubmit a public record")
+    with transaction.atomic():
+        record = type(record).objects.select_for_update().get(pk=record.pk)
+        if record.state != PublicRecordState.REFUSED:
+            return False
+        removal_request = selectors.decision_for_export(request_id=record.request_id)
+        before = {"payload": record.payload, "errors": record.errors}
+        if isinstance(record, LumenNotice):
+            payload = exports.lumen_notice(removal_request)
+        elif record.kind == DsaStatement.Kind.DECISION:
+            payload = exports.dsa_statement(removal_request)
+        else:
+            payload = _reversal_payload_again(removal_request, record)
+        type(record).objects.filter(pk=record.pk).update(
+            payload=payload,
+            state=PublicRecordState.DUE,
+            errors={},
+            last_error="",
+            next_attempt_at=None,
+        )
+        audit_record(
+            actor=actor,
+            action="public_record.rebuilt",
+            obj=record,
+            before=before,
+            after={"payload": payload},
+            case=removal_request.reference,
+        )
+    _queue_submission()
+    return True
+
+
+def _reversal_payload_again(removal_request, record: DsaStatement) -> dict:
+    decision = removal_request.dsa_statements.get(kind=DsaStatement.Kind.DECISION)
+    event = (
+        AuditEvent.objects.filter(case=removal_request.reference, action="request.reversed")
+        .order_by("-at", "-id")
+        .first()
+    )
+    reversed_at = event.at if event else record.created_at
+    return exports.dsa_reversal_statement(
+        removal_request,
+        decision=decision.payload,
+        number=int(record.puid.rsplit("-r", 1)[1]),
+        reversed_at=reversed_at,
+        reason=event.reason if event else "",
+    )
