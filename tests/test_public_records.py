@@ -108,6 +108,17 @@ def test_a_reversal_is_a_statement_of_its_own(officer):
 
 
 @pytest.mark.django_db
+def test_a_long_reason_stays_within_the_database_s_limit(officer):
+    removal_request = carried_out(ItemFactory())
+    reversal.request_restore(
+        removal_request=removal_request, actor=Actor.staff(officer), reason="word " * 2000
+    )
+    restored = removal_request.dsa_statements.get(kind="reversal")
+    assert len(restored.payload["decision_facts"]) == 5000
+    assert statement_errors(restored.payload) == {}
+
+
+@pytest.mark.django_db
 def test_export_since_includes_a_reversal_of_an_older_decision(officer):
     with time_machine.travel(datetime(2026, 3, 3, 10, tzinfo=UTC), tick=False):
         removal_request = carried_out(ItemFactory())
