@@ -8,7 +8,13 @@
 - `lumen_notice`: the notice in the shape Lumen's API accepts (POST /notices, a "notice"
   with works_attributes, copyrighted/infringing URLs and entity_notice_roles_attributes
   for the sender, principal and recipient). Lumen publishes senders' names; it gets no
-  e-mail address, and the body is the redacted explanation.
+  e-mail address, and the body is the redacted explanation. For privacy and defamation
+  nothing names the person or the article: the sender is a role, there is no body, and the
+  URLs are courtesy's opaque item addresses (`item_reference_url`).
+- `dsa_reversal_statement`: a reversal's own statement (the database has no update).
+
+These build the payloads that compliance.reports.public_records stores at each decision;
+exports and submission read the stored payloads.
 """
 
 from datetime import UTC, datetime
@@ -240,13 +246,9 @@ def dsa_reversal_statement(
     statement of its own (puid `<reference>-r<number>`), with the original decision's
     dates, the restriction's end, and facts saying the content is back and why."""
     statement = dict(decision)  # the original decision's dates, ground and category
-    names = [
-        removal_request.requester_name,
-        removal_request.signature,
-        removal_request.organisation,
-        removal_request.requester_email,
-    ]
-    names += [item.title for item in _items(removal_request)]
+    names = _personal_names(removal_request)
+    if removal_request.is_about_a_person:
+        names += [item.title for item in _items(removal_request)]
     why = redact((reason or "").strip(), names=names) or "no reason recorded"
     facts = (
         f"Reversal of the decision on removal request {puid(removal_request)} (statement "
