@@ -295,6 +295,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.licensing.tasks.recheck_originals",
         "schedule": env_int("ORIGINAL_RECHECK_SECONDS", 3 * 3600),
     },
+    "warn-licences-expiring": {
+        "task": "compliance.reports.tasks.warn_licences_expiring",
+        "schedule": env_int("LICENCE_EXPIRY_WARNING_SECONDS", 24 * 3600),
+    },
     "withhold-expired-licences": {
         "task": "compliance.takedowns.tasks.withhold_expired_licences",
         "schedule": env_int("LICENCE_SWEEP_SECONDS", 60 * 60),

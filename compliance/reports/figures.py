@@ -35,6 +35,7 @@ from django.utils import timezone
 from compliance.audit.models import AuditEvent
 from compliance.items.models import Item, LicenceBasis
 from compliance.items.status import LICENCE_EXPIRED, RECHECK
+from compliance.licensing.presence import RECHECK_ACTOR as ORIGINAL_RECHECK
 from compliance.takedowns.models import RemovalRequest
 
 from .invariants import completed_requests_still_published, published_blocked_items
@@ -43,7 +44,7 @@ from .sql import PercentileCont, Seconds
 
 # How many queries report_figures runs, for any amount of data; on PostgreSQL one more
 # (the invariant switches the JIT off for its statement, see items.staydown).
-REPORT_QUERIES = 11
+REPORT_QUERIES = 12
 
 Status = RemovalRequest.Status
 # Buckets of the time-to-completion chart, in hours: [low, high).
@@ -377,6 +378,17 @@ def _found_by_recheck(period: Period) -> int:
     ).count()
 
 
+def _removed_at_origin(period: Period) -> int:
+    """Items hidden in the period because their original was removed at the origin (the
+    re-check of compliance.licensing.presence). One query."""
+    return AuditEvent.objects.filter(
+        _within("at", period),
+        action="item.hidden",
+        actor_kind=ORIGINAL_RECHECK.kind,
+        actor_name=ORIGINAL_RECHECK.name,
+    ).count()
+
+
 def _failed_self_checks(period: Period) -> list[dict]:
     rows = (
         AuditEvent.objects.filter(
@@ -442,6 +454,7 @@ def report_figures(*, period: Period, now=None) -> dict:
         "licences_expiring": _licences_expiring(period),
         "failed_self_checks": _failed_self_checks(period),
         "found_by_recheck": _found_by_recheck(period),
+        "removed_at_origin": _removed_at_origin(period),
     }
 
 

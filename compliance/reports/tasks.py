@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import licence_warnings, services
 from .periods import KINDS
 
 
@@ -16,3 +16,9 @@ def send_compliance_report(
     if isinstance(recipients, str):  # one address typed into the schedule's kwargs
         recipients = [recipients]
     services.report_run(kind=period, recipients=recipients or None)
+
+
+@shared_task
+def warn_licences_expiring() -> int:
+    """Beat job: mail the report's recipients about bases nearing expiry (once each)."""
+    return len(licence_warnings.licences_expiring_warn())
