@@ -336,6 +336,9 @@ LICENCE_ITEM_CHECKS_PER_SWEEP = env_int("LICENCE_ITEM_CHECKS_PER_SWEEP", 100)
 ORIGINAL_RECHECK_DAYS = env_int("ORIGINAL_RECHECK_DAYS", 30)
 REMOVED_AT_ORIGIN_HOURS = env_int("REMOVED_AT_ORIGIN_HOURS", 6)
 LICENCE_EXPIRY_WARNING_DAYS = env_int("LICENCE_EXPIRY_WARNING_DAYS", 30)
+# Verified opt-outs read `_courtesy.<domain>` TXT records from these servers (host[:port]);
+# empty: the system's resolver.
+OPTOUT_DNS_NAMESERVERS = env_list("OPTOUT_DNS_NAMESERVERS", [])
 # Removal requests: staff must decide within this many hours of receipt (due_at).
 TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
 # Removal requests accepted from one client address (form and API) per hour; 0: no limit.
