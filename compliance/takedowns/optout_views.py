@@ -1,6 +1,7 @@
 """/takedown/opt-out/: an origin's representative asks for a token, publishes it, and asks
 us to verify it (compliance.takedowns.optout). Entry points only."""
 
+from functools import wraps
 from urllib.parse import urlsplit
 
 from django import forms
@@ -14,6 +15,21 @@ from .models import OriginOptOut, RemovalRequest
 from .optout import OptOutError, optout_file_url, optout_request, optout_verify
 from .tokens import status_url
 from .views import STATUS_TOKEN, _not_found, secret_url_page
+
+
+def secret_form_page(view):
+    """secret_url_page for a page that posts to itself: the Referer stays on this site
+    (same-origin), because under "no-referrer" browsers send `Origin: null` with the POST
+    and Django's CSRF check refuses it; other sites still never see the URL."""
+    page = secret_url_page(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = page(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapper
 
 
 class OptOutForm(forms.Form):
@@ -48,7 +64,7 @@ def opt_out(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@secret_url_page
+@secret_form_page
 def opt_out_verify(request, key):
     opt_out = None
     if STATUS_TOKEN.fullmatch(key):
