@@ -1,5 +1,6 @@
 """Reading an origin's (or an item's) licensing signals and keeping them as evidence: the
-only writer of LicenceCheck and LicenceSnapshot.
+writer of LicenceCheck and LicenceSnapshot (with compliance.licensing.presence, which
+records an original's answers to the removed-at-origin re-check).
 
 A check fetches every location (compliance.licensing.collect), then, in one transaction,
 stores one snapshot per document fetched and per signal found, the verdict, what narrowed
