@@ -5,6 +5,7 @@ import hashlib
 import json
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from compliance.licensing.checks import item_licence_check, origin_licence_check
 from compliance.licensing.models import LicenceCheck, LicenceSnapshot, LicenceWatch, Permission
@@ -210,3 +211,19 @@ def test_an_items_page_signals_and_its_feed_entry_rights(site):
         "RSL: republication permitted with attribution; CC BY-SA 4.0 offered for articles; "
         "robots: noindex"
     )
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_evidence(site):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's; elsewhere the models refuse")
+    cc_site(site)
+    check = origin_licence_check(origin_id=origin_on(site).pk)
+    for rows, change in (
+        (LicenceSnapshot.objects.filter(licence_check=check), {"value": "forged"}),
+        (LicenceCheck.objects.filter(pk=check.pk), {"verdict": "forged"}),
+    ):
+        with pytest.raises(DatabaseError, match="never changed or deleted"), transaction.atomic():
+            rows.update(**change)
+        with pytest.raises(DatabaseError, match="never changed or deleted"), transaction.atomic():
+            rows._raw_delete(rows.db)

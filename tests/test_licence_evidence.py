@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from compliance.audit.models import AuditEvent
 from compliance.licensing.checks import item_licence_check, origin_licence_check
@@ -137,3 +139,21 @@ def test_only_officers_change_an_origins_policy_and_it_is_audited(history, clien
     assert (watch.policy, watch.interval_hours) == ("hide_all", 12)
     event = AuditEvent.objects.get(action="licence_watch.changed")
     assert event.before == {"policy": "flag", "interval_hours": 24}
+
+
+def test_the_evidence_costs_the_same_queries_however_many_snapshots(history):
+    client = client_for("staff")
+    site, origin = history["site"], history["origin"]
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/items/harbour-lights/licence-evidence/?at=2026-11-05")
+    site.set(
+        "/robots.txt",
+        "".join(f"User-agent: bot{n}\nContent-Signal: ai-train=no\n" for n in range(40)).encode(),
+        content_type="text/plain",
+    )
+    with time_machine.travel(DAY3.replace(hour=10), tick=False):
+        origin_licence_check(origin_id=origin.pk)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get("/api/v1/items/harbour-lights/licence-evidence/?at=2026-11-05").json()
+    assert sum(len(r["snapshots"]) for r in body["readings"]) > 40
+    assert len(many) == len(few)

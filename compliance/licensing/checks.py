@@ -23,6 +23,7 @@ from compliance.items.models import Item, Origin
 from . import actions, collect
 from .collect import Document
 from .models import LicenceCheck, LicenceSnapshot, LicenceWatch
+from .selectors import readings
 from .verdict import contradiction, narrowing, verdict_of
 
 Kind = LicenceSnapshot.Kind
@@ -34,12 +35,7 @@ RETRY_MINUTES = 60
 
 
 def latest_check(*, origin: Origin, item: Item | None) -> LicenceCheck | None:
-    return (
-        LicenceCheck.objects.filter(origin=origin, item=item)
-        .exclude(snapshots__kind=Kind.ARTICLE_STATUS)
-        .order_by("-checked_at", "-id")
-        .first()
-    )
+    return readings().filter(origin=origin, item=item).order_by("-checked_at", "-id").first()
 
 
 def _fetch_all(locations, previous: dict[str, list[LicenceSnapshot]]) -> list[Document]:

@@ -80,6 +80,11 @@ class LicenceCheck(Immutable):
     item = models.ForeignKey(
         Item, null=True, blank=True, on_delete=models.PROTECT, related_name="licence_checks"
     )
+    class Reading(models.TextChoices):
+        SIGNALS = "signals", "Licensing signals"
+        ORIGINAL = "original", "The original's answer (removed-at-origin re-check)"
+
+    reading = models.CharField(max_length=16, choices=Reading.choices, default=Reading.SIGNALS)
     checked_at = models.DateTimeField(default=timezone.now, db_index=True)
     permission = models.CharField(max_length=16, choices=Permission.choices)
     verdict = models.TextField(help_text="The signals, interpreted in words.")
@@ -91,7 +96,7 @@ class LicenceCheck(Immutable):
 
     class Meta:
         ordering = ["-checked_at", "-id"]
-        indexes = [models.Index(fields=["origin", "item", "-checked_at"])]
+        indexes = [models.Index(fields=["origin", "item", "reading", "-checked_at"])]
 
     def __str__(self):
         where = f"item {self.item_id}" if self.item_id else str(self.origin)

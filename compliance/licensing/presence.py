@@ -57,7 +57,12 @@ def _record(item: Item, *, status, url: str, final_url: str, words: str, now) ->
     """The original's answer, kept as evidence (a check of its own)."""
     value = f"HTTP {status}" + (f" → {final_url}" if final_url != url else "")
     check = LicenceCheck.objects.create(
-        origin=item.origin, item=item, checked_at=now, permission=Permission.NONE, verdict=words
+        origin=item.origin,
+        item=item,
+        reading=LicenceCheck.Reading.ORIGINAL,
+        checked_at=now,
+        permission=Permission.NONE,
+        verdict=words,
     )
     LicenceSnapshot.objects.create(
         licence_check=check,

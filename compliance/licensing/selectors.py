@@ -12,18 +12,18 @@ from .models import LicenceCheck, LicenceSnapshot
 Kind = LicenceSnapshot.Kind
 
 
-def _readings():
-    """Checks of licensing signals (not the removed-at-origin re-check's records)."""
-    return LicenceCheck.objects.exclude(snapshots__kind=Kind.ARTICLE_STATUS)
+def readings():
+    """Readings of licensing signals (not the removed-at-origin re-check's records)."""
+    return LicenceCheck.objects.filter(reading=LicenceCheck.Reading.SIGNALS)
 
 
 def origin_current_check(origin: Origin) -> LicenceCheck | None:
-    return _readings().filter(origin=origin, item=None).order_by("-checked_at", "-id").first()
+    return readings().filter(origin=origin, item=None).order_by("-checked_at", "-id").first()
 
 
 def check_previous(check: LicenceCheck) -> LicenceCheck | None:
     return (
-        _readings()
+        readings()
         .filter(origin=check.origin_id, item=check.item_id, checked_at__lte=check.checked_at)
         .exclude(pk=check.pk)
         .order_by("-checked_at", "-id")
@@ -84,27 +84,24 @@ class Evidence:
 def item_licence_evidence(item: Item, on: date) -> Evidence:
     """The basis recorded for the item, whether it was in force on `on` (UTC day), and
     the last reading of the origin's and of the item's signals made by the end of that day,
-    with their snapshots. Three queries."""
+    with their snapshots (the origin's first). Four queries."""
     end = datetime.combine(on + timedelta(days=1), time.min, tzinfo=UTC)
     basis = item.licence_basis
     in_force = basis is not None and (
         (basis.valid_from is None or basis.valid_from < end)
         and (basis.expires_at is None or basis.expires_at > end - timedelta(days=1))
     )
-    readings = (
-        _readings()
+    origin_readings = (
+        readings()
         .filter(origin=item.origin_id, checked_at__lt=end)
         .filter(item__isnull=True)
         .order_by("-checked_at", "-id")[:1]
     )
     item_readings = (
-        _readings().filter(item=item, checked_at__lt=end).order_by("-checked_at", "-id")[:1]
+        readings().filter(item=item, checked_at__lt=end).order_by("-checked_at", "-id")[:1]
     )
     snapshots = Prefetch("snapshots", queryset=LicenceSnapshot.objects.order_by("kind", "location"))
-    ids = [c.pk for c in readings] + [c.pk for c in item_readings]
-    checks = list(
-        LicenceCheck.objects.filter(pk__in=ids)
-        .order_by("item_id", "-checked_at")
-        .prefetch_related(snapshots)
-    )
+    ids = [c.pk for c in origin_readings] + [c.pk for c in item_readings]
+    found = LicenceCheck.objects.filter(pk__in=ids).prefetch_related(snapshots).in_bulk()
+    checks = [found[pk] for pk in ids]
     return Evidence(on=on, basis=basis, basis_in_force=in_force, checks=checks)

@@ -370,22 +370,19 @@ def _licences_expiring(period: Period) -> list[dict]:
 def _found_by_recheck(period: Period) -> int:
     """Published items the periodic re-check took down in the period: a rule that covered
     them while they were shown (zero when every other path kept the promise). One query."""
-    return AuditEvent.objects.filter(
-        _within("at", period),
-        action="item.hidden",
-        actor_kind=RECHECK.kind,
-        actor_name=RECHECK.name,
-    ).count()
+    return _hidden_by(RECHECK, period)
 
 
 def _removed_at_origin(period: Period) -> int:
     """Items hidden in the period because their original was removed at the origin (the
     re-check of compliance.licensing.presence). One query."""
+    return _hidden_by(ORIGINAL_RECHECK, period)
+
+
+def _hidden_by(job, period: Period) -> int:
+    """Items a system job hid in the period."""
     return AuditEvent.objects.filter(
-        _within("at", period),
-        action="item.hidden",
-        actor_kind=ORIGINAL_RECHECK.kind,
-        actor_name=ORIGINAL_RECHECK.name,
+        _within("at", period), action="item.hidden", actor_kind=job.kind, actor_name=job.name
     ).count()
 
 
