@@ -6,77 +6,222 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('items', '0006_drop_request_foreign_keys'),
+        ("items", "0006_drop_request_foreign_keys"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ArticlePresence',
+            name="ArticlePresence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('missing_since', models.DateTimeField(blank=True, null=True)),
-                ('hidden_as_removed', models.BooleanField(default=False)),
-                ('item', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='presence', to='items.item')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("missing_since", models.DateTimeField(blank=True, null=True)),
+                ("hidden_as_removed", models.BooleanField(default=False)),
+                (
+                    "item",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="presence",
+                        to="items.item",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LicenceCheck',
+            name="LicenceCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reading', models.CharField(choices=[('signals', 'Licensing signals'), ('original', "The original's answer (removed-at-origin re-check)")], default='signals', max_length=16)),
-                ('checked_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('permission', models.CharField(choices=[('open', 'Republication permitted'), ('conditions', 'Permitted on conditions (attribution, no derivatives…)'), ('none', 'No signal'), ('payment', 'Payment or a licence required'), ('reserved', 'Rights reserved, not permitted')], max_length=16)),
-                ('verdict', models.TextField(help_text='The signals, interpreted in words.')),
-                ('narrowed', models.TextField(blank=True)),
-                ('contradiction', models.TextField(blank=True)),
-                ('basis_name', models.CharField(blank=True, help_text='The basis in force.', max_length=200)),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='licence_checks', to='items.item')),
-                ('origin', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='licence_checks', to='items.origin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reading",
+                    models.CharField(
+                        choices=[
+                            ("signals", "Licensing signals"),
+                            ("original", "The original's answer (removed-at-origin re-check)"),
+                        ],
+                        default="signals",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "checked_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "permission",
+                    models.CharField(
+                        choices=[
+                            ("open", "Republication permitted"),
+                            (
+                                "conditions",
+                                "Permitted on conditions (attribution, no derivatives…)",
+                            ),
+                            ("none", "No signal"),
+                            ("payment", "Payment or a licence required"),
+                            ("reserved", "Rights reserved, not permitted"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("verdict", models.TextField(help_text="The signals, interpreted in words.")),
+                ("narrowed", models.TextField(blank=True)),
+                ("contradiction", models.TextField(blank=True)),
+                (
+                    "basis_name",
+                    models.CharField(blank=True, help_text="The basis in force.", max_length=200),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="licence_checks",
+                        to="items.item",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="licence_checks",
+                        to="items.origin",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-checked_at', '-id'],
+                "ordering": ["-checked_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LicenceSnapshot',
+            name="LicenceSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('document', 'Document fetched (status, headers, hash of the body)'), ('robots_txt', 'robots.txt'), ('content_signal', 'robots.txt Content-Signal'), ('rsl_license_link', 'RSL licence named (robots.txt License:, link)'), ('rsl_license', 'RSL licence terms'), ('tdmrep_rule', 'TDMRep rule (tdmrep.json)'), ('tdm_reservation', 'TDM reservation (header or meta)'), ('tdm_policy', 'TDM policy (header or meta)'), ('rel_license', 'rel=license link'), ('jsonld_license', 'schema.org license'), ('jsonld_copyright_notice', 'schema.org copyrightNotice'), ('jsonld_credit_text', 'schema.org creditText'), ('jsonld_copyright_holder', 'schema.org copyrightHolder'), ('meta_robots', 'meta robots'), ('feed_rights', 'Feed rights statement'), ('feed_licence_link', 'Feed Creative Commons link'), ('article_status', "The original article's answer (re-check)")], max_length=32)),
-                ('location', models.CharField(help_text='Where it was found (URL).', max_length=2000)),
-                ('value', models.TextField(blank=True, help_text='The raw value, as published.')),
-                ('sha256', models.CharField(max_length=64)),
-                ('http_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('headers', models.JSONField(blank=True, default=dict)),
-                ('fetched_at', models.DateTimeField()),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='items.item')),
-                ('licence_check', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='snapshots', to='licensing.licencecheck')),
-                ('origin', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='items.origin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("document", "Document fetched (status, headers, hash of the body)"),
+                            ("robots_txt", "robots.txt"),
+                            ("content_signal", "robots.txt Content-Signal"),
+                            ("rsl_license_link", "RSL licence named (robots.txt License:, link)"),
+                            ("rsl_license", "RSL licence terms"),
+                            ("tdmrep_rule", "TDMRep rule (tdmrep.json)"),
+                            ("tdm_reservation", "TDM reservation (header or meta)"),
+                            ("tdm_policy", "TDM policy (header or meta)"),
+                            ("rel_license", "rel=license link"),
+                            ("jsonld_license", "schema.org license"),
+                            ("jsonld_copyright_notice", "schema.org copyrightNotice"),
+                            ("jsonld_credit_text", "schema.org creditText"),
+                            ("jsonld_copyright_holder", "schema.org copyrightHolder"),
+                            ("meta_robots", "meta robots"),
+                            ("feed_rights", "Feed rights statement"),
+                            ("feed_licence_link", "Feed Creative Commons link"),
+                            ("article_status", "The original article's answer (re-check)"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "location",
+                    models.CharField(help_text="Where it was found (URL).", max_length=2000),
+                ),
+                ("value", models.TextField(blank=True, help_text="The raw value, as published.")),
+                ("sha256", models.CharField(max_length=64)),
+                ("http_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("headers", models.JSONField(blank=True, default=dict)),
+                ("fetched_at", models.DateTimeField()),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="items.item",
+                    ),
+                ),
+                (
+                    "licence_check",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="snapshots",
+                        to="licensing.licencecheck",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="items.origin",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['licence_check_id', 'location', 'kind', 'id'],
+                "ordering": ["licence_check_id", "location", "kind", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LicenceWatch',
+            name="LicenceWatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('policy', models.CharField(choices=[('flag', 'Flag the origin for staff only'), ('withhold_new', 'Flag, and withhold its new items (block the origin)'), ('hide_all', 'Flag, block the origin and hide everything from it')], default='flag', help_text="What happens when the origin's signals withdraw or narrow permission.", max_length=16)),
-                ('interval_hours', models.PositiveIntegerField(default=24)),
-                ('next_check_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('origin', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='licence_watch', to='items.origin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "policy",
+                    models.CharField(
+                        choices=[
+                            ("flag", "Flag the origin for staff only"),
+                            ("withhold_new", "Flag, and withhold its new items (block the origin)"),
+                            ("hide_all", "Flag, block the origin and hide everything from it"),
+                        ],
+                        default="flag",
+                        help_text="What happens when the origin's signals withdraw or narrow permission.",
+                        max_length=16,
+                    ),
+                ),
+                ("interval_hours", models.PositiveIntegerField(default=24)),
+                ("next_check_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                (
+                    "origin",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="licence_watch",
+                        to="items.origin",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='licencecheck',
-            index=models.Index(fields=['origin', 'item', 'reading', '-checked_at'], name='licensing_l_origin__72b1b6_idx'),
+            model_name="licencecheck",
+            index=models.Index(
+                fields=["origin", "item", "reading", "-checked_at"],
+                name="licensing_l_origin__72b1b6_idx",
+            ),
         ),
     ]
