@@ -80,6 +80,7 @@ class LicenceCheck(Immutable):
     item = models.ForeignKey(
         Item, null=True, blank=True, on_delete=models.PROTECT, related_name="licence_checks"
     )
+
     class Reading(models.TextChoices):
         SIGNALS = "signals", "Licensing signals"
         ORIGINAL = "original", "The original's answer (removed-at-origin re-check)"
