@@ -92,17 +92,27 @@ class LicenceWatchAdmin(ConfiguredAdmin):
 admin.site.unregister(Origin)
 
 
+def _beside_basis(fields) -> tuple:
+    """The origin's fields, with its signals' verdict right after the basis in force."""
+    result = []
+    for field in fields:
+        result.append(field)
+        if field == "licence_basis":
+            result.append("licence_signals")
+    return tuple(result)
+
+
 @admin.register(Origin)
 class OriginAdmin(items_admin.OriginAdmin):
     """The items app's origin page, with the licence signals beside the basis in force."""
 
     readonly_fields = (*items_admin.OriginAdmin.readonly_fields, "licence_signals")
-    fieldsets = (
-        *items_admin.OriginAdmin.fieldsets,
-        ("Licence signals published by the origin", {"fields": ("licence_signals",)}),
+    fieldsets = tuple(
+        (name, {**options, "fields": _beside_basis(options["fields"])})
+        for name, options in items_admin.OriginAdmin.fieldsets
     )
 
-    @admin.display(description="current verdict")
+    @admin.display(description="licence signals (current verdict)")
     def licence_signals(self, origin):
         if not origin.pk:
             return "—"
