@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "compliance.items",
     "compliance.messaging",
     "compliance.takedowns",
+    "compliance.licensing",
     "compliance.reports",
     "compliance.web",
 ]
@@ -253,6 +254,7 @@ CELERY_TASK_ROUTES = {
     "compliance.items.tasks.*": {"queue": "ingest"},
     "compliance.takedowns.tasks.*": {"queue": "takedowns"},
     "compliance.messaging.tasks.*": {"queue": "mail"},
+    "compliance.licensing.tasks.*": {"queue": "ingest"},
 }
 # Publishing gives up quickly when the broker is down: the row is committed and a sweep
 # queues the work again, so a web request must not hang on the broker.
@@ -284,6 +286,18 @@ CELERY_BEAT_SCHEDULE = {
     "recheck-staydown": {
         "task": "compliance.takedowns.tasks.recheck_staydown",
         "schedule": env_int("STAYDOWN_RECHECK_SECONDS", 15 * 60),
+    },
+    "check-licences-due": {
+        "task": "compliance.licensing.tasks.check_licences_due",
+        "schedule": env_int("LICENCE_CHECK_SWEEP_SECONDS", 300),
+    },
+    "recheck-originals": {
+        "task": "compliance.licensing.tasks.recheck_originals",
+        "schedule": env_int("ORIGINAL_RECHECK_SECONDS", 3 * 3600),
+    },
+    "warn-licences-expiring": {
+        "task": "compliance.reports.tasks.warn_licences_expiring",
+        "schedule": env_int("LICENCE_EXPIRY_WARNING_SECONDS", 24 * 3600),
     },
     "withhold-expired-licences": {
         "task": "compliance.takedowns.tasks.withhold_expired_licences",
@@ -329,6 +343,17 @@ FETCH_USER_AGENT = env_str(
 )
 FEED_DEFAULT_POLL_MINUTES = env_int("FEED_DEFAULT_POLL_MINUTES", 30)
 FEED_MAX_BACKOFF_MINUTES = env_int("FEED_MAX_BACKOFF_MINUTES", 24 * 60)
+# Licence evidence (compliance.licensing): item pages read per sweep when first seen; how
+# far back republished originals are re-checked at the origin, and how many hours apart two
+# 404/410 answers must be before an item is hidden as "removed at origin"; how many days
+# ahead an expiring licence basis is warned about.
+LICENCE_ITEM_CHECKS_PER_SWEEP = env_int("LICENCE_ITEM_CHECKS_PER_SWEEP", 100)
+ORIGINAL_RECHECK_DAYS = env_int("ORIGINAL_RECHECK_DAYS", 30)
+REMOVED_AT_ORIGIN_HOURS = env_int("REMOVED_AT_ORIGIN_HOURS", 6)
+LICENCE_EXPIRY_WARNING_DAYS = env_int("LICENCE_EXPIRY_WARNING_DAYS", 30)
+# Verified opt-outs read `_courtesy.<domain>` TXT records from these servers (host[:port]);
+# empty: the system's resolver.
+OPTOUT_DNS_NAMESERVERS = env_list("OPTOUT_DNS_NAMESERVERS", [])
 # Removal requests: staff must decide within this many hours of receipt (due_at).
 TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
 # Removal requests accepted from one client address (form and API) per hour; 0: no limit.

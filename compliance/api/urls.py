@@ -16,7 +16,8 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from .audit_events import AuditEventViewSet
 from .block_rules import BlockRuleViewSet
 from .feeds import FeedViewSet
-from .items import ItemViewSet
+from .items import SLUG_PATTERN, ItemViewSet
+from .licence_evidence import LicenceEvidenceView
 from .origins import OriginViewSet
 from .removal_requests import RemovalRequestViewSet
 from .reports import ReportViewSet
@@ -48,6 +49,11 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
+    re_path(
+        rf"^v1/items/(?P<slug>{SLUG_PATTERN})/licence-evidence/$",
+        LicenceEvidenceView.as_view(),
+        name="item-licence-evidence",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
-from compliance.items.models import BlockRule
+from compliance.items.models import BlockRule, Origin
 from compliance.messaging.models import Message
 
 OPEN_STATUSES = ("received", "verified", "approved", "processing")
@@ -280,3 +280,34 @@ class CounterNotice(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.restored_at is None and self.cancelled_at is None
+
+
+class OriginOptOut(models.Model):
+    """An origin's own opt-out, proven by publishing a token: in DNS (a TXT record at
+    `_courtesy.<domain>`) or on the site (/.well-known/courtesy-optout.txt). Once verified
+    it opens a whole-origin, now-and-future removal request (`case`)."""
+
+    origin = models.ForeignKey(Origin, on_delete=models.PROTECT, related_name="opt_outs")
+    requester_name = models.CharField(max_length=200)
+    requester_email = models.EmailField()
+    # What the origin publishes (public once published) and the secret of the page where
+    # the representative asks for verification (never published).
+    token = models.CharField(max_length=64, unique=True)
+    page_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.CharField(max_length=200, blank=True, help_text="Where it was found.")
+    case = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "origin opt-out"
+
+    def __str__(self):
+        return f"opt-out of {self.origin.domain} by {self.requester_email}"
+
+    @property
+    def published_value(self) -> str:
+        return f"courtesy-optout={self.token}"

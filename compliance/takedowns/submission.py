@@ -74,12 +74,14 @@ def request_submit(
     signature: str = "",
     client_key: str = "",
     incoming_message: Message | None = None,
+    acknowledge: bool = True,
 ) -> RemovalRequest:
     """Store a new request as `received`, resolve its targets, and acknowledge it by mail
     with the verification and status links. The caller validates the fields; impossible
     values (an unknown channel, role, scope or ground) raise ValueError. With a
     `client_key`, the hourly rate limit applies: beyond it, intake.RateLimited is raised
-    and nothing is stored."""
+    and nothing is stored. Without `acknowledge` (a verified opt-out, whose address needs
+    no confirming) no mail is sent here."""
     check_choice("channel", channel, RemovalRequest.Channel, blank=False)
     check_choice("role", role, RemovalRequest.Role, blank=True)
     check_choice("scope", scope, RemovalRequest.Scope, blank=False)
@@ -135,6 +137,8 @@ def request_submit(
         if incoming_message is not None:
             Message.objects.filter(pk=incoming_message.pk).update(case=removal_request.reference)
             incoming_message.case = removal_request.reference
+        if not acknowledge:
+            return removal_request
         request_mail(
             removal_request=removal_request,
             kind="acknowledgement",
