@@ -28,7 +28,7 @@ from rest_framework.viewsets import GenericViewSet
 from compliance.core.actors import Actor
 from compliance.core.normalise import normalise_domain
 from compliance.items.models import Item
-from compliance.items.selectors import NEWEST_FIRST, item_for_page
+from compliance.items.selectors import NEWEST_FIRST, NEWEST_FIRST_ANY_STATUS, item_for_page
 from compliance.items.status import items_hide, items_restore
 from compliance.takedowns.selectors import item_unavailability
 from compliance.web.views import TRANSPARENCY_PATH
@@ -250,8 +250,10 @@ class ItemViewSet(GenericViewSet):
     def get_queryset(self):
         items = Item.objects.select_related("origin", "licence_basis")
         if not is_staff(self.request.user):
-            items = items.published()
-        return items.order_by(*NEWEST_FIRST)
+            return items.published().order_by(*NEWEST_FIRST)
+        if self.request.query_params.get("status") == Item.Status.PUBLISHED:
+            return items.order_by(*NEWEST_FIRST)  # the public lists' index serves it
+        return items.order_by(*NEWEST_FIRST_ANY_STATUS)
 
     def list(self, request):
         items = self.filter_queryset(self.get_queryset())
