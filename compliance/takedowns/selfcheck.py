@@ -1,11 +1,12 @@
 """The takedown job's self-check: does the site, asked over HTTP as a reader would ask it,
 show that the content is gone?
 
-Each hidden item's page must answer 451, and no hidden item may be listed in /feed/ or in
-the sitemap pages they are on (their primary keys say which). Requests go to settings.SELF_CHECK_BASE_URL (SITE_URL
-unless the workers reach the site by an internal address), with a timeout, no cookies kept
-between checks, and headers asking every cache on the way for a fresh answer. Pages are
-compared by path, so the check holds whichever host name the site puts in its links.
+Each hidden item's page must answer 451, and no hidden item may be listed in /feed/ or on
+the sitemap pages the items were on (their primary keys say which, never the whole sitemap).
+Requests go to settings.SELF_CHECK_BASE_URL (SITE_URL unless the workers reach the site by
+an internal address), with a timeout, no cookies kept between checks, and headers asking
+every cache on the way for a fresh answer. Pages are compared by path, so the check holds
+whichever host name the site puts in its links.
 """
 
 import logging
