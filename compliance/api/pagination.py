@@ -23,7 +23,8 @@ def estimated_count(queryset) -> int | None:
     """The planner's estimate of the rows `queryset` returns (PostgreSQL), else None."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().explain(format="json"))
+    # Rows, not columns: without the joins a page reads, the plan is quicker to make.
+    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
