@@ -365,7 +365,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "compliance.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "compliance.api.filters.FilterBackend",
         "compliance.api.filters.SearchFilter",
         "compliance.api.filters.OrderingFilter",
     ],
