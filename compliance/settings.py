@@ -121,7 +121,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
@@ -169,13 +168,28 @@ TEMPLATES = [
     },
 ]
 
-EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+# Seconds a database connection is kept for the next request (Django's CONN_MAX_AGE): in
+# services mode a minute, checked before reuse, so a page never pays for a new PostgreSQL
+# connection; the embedded SQLite file opens in microseconds and keeps none.
+SERVICES_CONN_MAX_AGE = 60
+
+
+def database_settings(url: str | None) -> dict:
+    """The default database from DATABASE_URL (None: the embedded SQLite file)."""
+    default_age = SERVICES_CONN_MAX_AGE if url else 0
+    # DATABASE_CONN_MAX_AGE: the name this setting had before CONN_MAX_AGE.
+    age = env_int("CONN_MAX_AGE", env_int("DATABASE_CONN_MAX_AGE", default_age))
+    if age < 0:
+        raise ImproperlyConfigured(f"CONN_MAX_AGE={age} must be 0 or more seconds")
+    return dj_database_url.parse(
+        url or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=age,
+        conn_health_checks=age > 0,
     )
-}
+
+
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+DATABASES = {"default": database_settings(os.environ.get("DATABASE_URL"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database too: the Celery worker that the integration
     # tests start is another process and must see the same rows.
@@ -391,7 +405,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "compliance.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "compliance.api.filters.FilterBackend",
         "compliance.api.filters.SearchFilter",
         "compliance.api.filters.OrderingFilter",
     ],

@@ -15,6 +15,7 @@ from compliance.audit.models import AuditEvent
 from compliance.celery import app as celery_app
 from compliance.core.actors import Actor
 from compliance.items.models import BlockRule
+from compliance.items.selectors import sitemap_page_of
 from compliance.items.staydown import origin_block
 from compliance.takedowns import processing, selfcheck
 from compliance.takedowns.decisions import request_withdraw
@@ -108,7 +109,9 @@ def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, cli
     assert removal_request.reference in page and 'href="/transparency/"' in page
     assert removal_request.requester_email not in page and "Robin Rights" not in page
     assert target.slug not in client.get("/feed/").content.decode()
-    assert target.slug not in client.get("/sitemap.xml").content.decode()
+    for item, listed in ((target, False), (same_author, True)):
+        sitemap_page = client.get(f"/sitemap-items-{sitemap_page_of(item.pk)}.xml")
+        assert (item.slug in sitemap_page.content.decode()) is listed
     assert target.slug not in client.get("/").content.decode()
     assert same_author.slug in client.get("/feed/").content.decode()
 
@@ -278,7 +281,7 @@ def test_a_failed_self_check_flags_the_request_and_confirms_nothing(settings, or
     httpserver.expect_request("/feed/").respond_with_data(
         f"<rss><channel><item><link>http://x/items/{target.slug}/</link></item></channel></rss>"
     )
-    httpserver.expect_request("/sitemap.xml").respond_with_data(
+    httpserver.expect_request("/sitemap-items-1.xml").respond_with_data(
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
     )
     removal_request = approved_request(target)
@@ -463,8 +466,7 @@ def test_by_default_every_removed_page_is_requested_and_the_lease_kept(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_sitemap_page_is_read(settings, httpserver, monkeypatch):
-    monkeypatch.setattr(selfcheck, "SITEMAP_PAGE_SIZE", 2)
+def test_the_check_reads_exactly_the_sitemap_pages_its_items_were_on(settings, httpserver):
     settings.SELF_CHECK_BASE_URL = httpserver.url_for("").rstrip("/")
     ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
@@ -472,15 +474,21 @@ def test_every_sitemap_page_is_read(settings, httpserver, monkeypatch):
         urls = "".join(f"<url><loc>http://x/items/{s}/</loc></url>" for s in slugs)
         return f'<urlset xmlns="{ns}">{urls}</urlset>'
 
-    httpserver.expect_request("/items/gone/").respond_with_data("", status=451)
+    for slug in ("gone", "also-gone"):
+        httpserver.expect_request(f"/items/{slug}/").respond_with_data("", status=451)
     httpserver.expect_request("/feed/").respond_with_data("<rss><channel/></rss>")
-    httpserver.expect_request("/sitemap.xml", query_string="").respond_with_data(sitemap("a", "b"))
-    httpserver.expect_request("/sitemap.xml", query_string="p=2").respond_with_data(
-        sitemap("c", "gone")
-    )
-    httpserver.expect_request("/sitemap.xml", query_string="p=3").respond_with_data(sitemap())
-    check = selfcheck.run_self_check(["/items/gone/"])
-    assert check.failures == ["/items/gone/ is listed in /sitemap.xml"]
+    httpserver.expect_request("/sitemap-items-2.xml").respond_with_data(sitemap("c", "gone"))
+    # The last page's only item was the one removed: that page is gone (404), as it should.
+    httpserver.expect_request("/sitemap-items-7.xml").respond_with_data("", status=404)
+
+    check = selfcheck.run_self_check(["/items/gone/", "/items/also-gone/"], sitemap_pages=[7, 2, 7])
+
+    assert check.failures == ["/items/gone/ is listed in /sitemap-items-2.xml"]
+    requested = [request.path for request, _ in httpserver.log]
+    assert [path for path in requested if "sitemap" in path] == [
+        "/sitemap-items-2.xml",
+        "/sitemap-items-7.xml",
+    ]
     ElementTree.fromstring(sitemap("x"))  # the fixture itself is well-formed
 
 

@@ -15,6 +15,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from .audit_events import AuditEventViewSet
 from .block_rules import BlockRuleViewSet
+from .checks import CheckView
 from .feeds import FeedViewSet
 from .items import SLUG_PATTERN, ItemViewSet
 from .licence_evidence import LicenceEvidenceView
@@ -54,6 +55,7 @@ urlpatterns = [
         LicenceEvidenceView.as_view(),
         name="item-licence-evidence",
     ),
+    path("v1/checks/", CheckView.as_view(), name="checks"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

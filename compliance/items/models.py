@@ -268,10 +268,21 @@ class Item(models.Model):
     class Meta:
         ordering = ["-republished_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["origin", "guid"], name="item_unique_guid_per_origin")
+            models.UniqueConstraint(fields=["origin", "guid"], name="item_unique_guid_per_origin"),
+            # The public lists sort by it (selectors.NEWEST_FIRST) with no NULLS LAST.
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(republished_at__isnull=False),
+                name="item_published_has_republished_at",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-republished_at"]),
+            # Home, feed and API pages: newest published first, read straight off the index.
+            models.Index(
+                fields=["-republished_at", "-id"],
+                condition=models.Q(status="published"),
+                name="item_published_newest",
+            ),
             models.Index(fields=["origin", "author_key"]),
             models.Index(
                 fields=["article_host"],

@@ -27,6 +27,7 @@ from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
 from compliance.items.models import BlockRule, Item, Origin
 from compliance.items.rules import block_rule_create, origin_block_create
+from compliance.items.selectors import sitemap_page_of
 from compliance.items.status import items_hide, items_hide_blocked
 
 from .casework import request_flag
@@ -74,11 +75,12 @@ def request_process(*, removal_request_id: int) -> str:
             return current or "missing"
         _take_down(removal_request)
     # The check asks the site itself, whose connections see only committed rows.
-    paths = [
-        f"/items/{slug}/"
-        for slug in request_covered_items(removal_request).values_list("slug", flat=True)
-    ]
-    check = run_self_check(paths, progress=lambda: _renew_lease(removal_request))
+    covered = list(request_covered_items(removal_request).values_list("slug", "pk"))
+    check = run_self_check(
+        [f"/items/{slug}/" for slug, _ in covered],
+        sitemap_pages=[sitemap_page_of(pk) for _, pk in covered],
+        progress=lambda: _renew_lease(removal_request),
+    )
     if not check.passed:
         _flag_failed_check(removal_request, check)
         return "flagged"

@@ -1,11 +1,12 @@
 """The takedown job's self-check: does the site, asked over HTTP as a reader would ask it,
 show that the content is gone?
 
-Each hidden item's page must answer 451, and no hidden item may be listed in /feed/ or in
-/sitemap.xml (every page of it). Requests go to settings.SELF_CHECK_BASE_URL (SITE_URL
-unless the workers reach the site by an internal address), with a timeout, no cookies kept
-between checks, and headers asking every cache on the way for a fresh answer. Pages are
-compared by path, so the check holds whichever host name the site puts in its links.
+Each hidden item's page must answer 451, and no hidden item may be listed in /feed/ or on
+the sitemap pages the items were on (their primary keys say which, never the whole sitemap).
+Requests go to settings.SELF_CHECK_BASE_URL (SITE_URL unless the workers reach the site by
+an internal address), with a timeout, no cookies kept between checks, and headers asking
+every cache on the way for a fresh answer. Pages are compared by path, so the check holds
+whichever host name the site puts in its links.
 """
 
 import logging
@@ -16,12 +17,11 @@ from xml.etree import ElementTree
 import requests
 from django.conf import settings
 
+from compliance.items.selectors import SITEMAP_PAGE_PATH
+
 logger = logging.getLogger("compliance.takedowns")
 
 FRESH = {"Cache-Control": "no-cache", "Pragma": "no-cache"}
-# Sitemaps hold at most this many URLs a page (the protocol's limit, Django's default).
-SITEMAP_PAGE_SIZE = 50_000
-MAX_SITEMAP_PAGES = 100
 FAILURES_KEPT = 20
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -63,12 +63,17 @@ def _get(session: requests.Session, url: str) -> requests.Response:
     )
 
 
-def _listed_paths(session: requests.Session, url: str, check: SelfCheck, what: str) -> set[str]:
-    """The paths of every <link> (RSS) or <loc> (sitemap) in the document at `url`."""
+def _listed_paths(
+    session: requests.Session, url: str, check: SelfCheck, what: str, *, gone_ok: bool = False
+) -> set[str]:
+    """The paths of every <link> (RSS) or <loc> (sitemap) in the document at `url`;
+    `gone_ok`: a 404 lists nothing (a sitemap page past the last one)."""
     try:
         response = _get(session, url)
     except requests.RequestException as exc:
         check.fail(f"{what}: {type(exc).__name__}: {exc}")
+        return set()
+    if gone_ok and response.status_code == 404:
         return set()
     if response.status_code != 200:
         check.fail(f"{what} answered {response.status_code}")
@@ -86,9 +91,10 @@ def _listed_paths(session: requests.Session, url: str, check: SelfCheck, what: s
 PROGRESS_EVERY = 200
 
 
-def run_self_check(paths: list[str], *, progress=None) -> SelfCheck:
+def run_self_check(paths: list[str], *, sitemap_pages: list[int] = (), progress=None) -> SelfCheck:
     """Check that every item page in `paths` (e.g. "/items/<slug>/") is gone from the site:
-    each page is requested, unless SELF_CHECK_MAX_PAGES sets a sample size. `progress()`,
+    each page is requested, unless SELF_CHECK_MAX_PAGES sets a sample size, and none is
+    listed in the feed or on `sitemap_pages` (the pages the items were on). `progress()`,
     if given, is called every PROGRESS_EVERY pages."""
     base = settings.SELF_CHECK_BASE_URL.rstrip("/")
     check = SelfCheck(items=len(paths))
@@ -109,12 +115,10 @@ def run_self_check(paths: list[str], *, progress=None) -> SelfCheck:
                 check.fail(f"{path} answered {status}, not 451")
         for path in sorted(wanted & _listed_paths(session, f"{base}/feed/", check, "/feed/")):
             check.fail(f"{path} is listed in /feed/")
-        for page in range(1, MAX_SITEMAP_PAGES + 1):
-            url = f"{base}/sitemap.xml" + (f"?p={page}" if page > 1 else "")
-            listed = _listed_paths(session, url, check, f"/sitemap.xml page {page}")
+        for page in sorted(set(sitemap_pages)):
+            page_path = SITEMAP_PAGE_PATH.format(page=page)
+            listed = _listed_paths(session, f"{base}{page_path}", check, page_path, gone_ok=True)
             for path in sorted(wanted & listed):
-                check.fail(f"{path} is listed in /sitemap.xml")
-            if len(listed) < SITEMAP_PAGE_SIZE:
-                break
+                check.fail(f"{path} is listed in {page_path}")
     logger.info("self-check of %s item(s): %s", len(paths), check.as_audit())
     return check

@@ -1,10 +1,9 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 from django.views.decorators.cache import cache_control
 
 from . import views
-from .feeds import PublishedItemsFeed
-from .sitemaps import ItemSitemap
+from .feeds import published_items_feed
+from .sitemaps import sitemap_index, sitemap_page
 
 # Like the pages, the feed and the sitemap may be cached only if revalidated on every use,
 # so that a removed item leaves them at once.
@@ -16,11 +15,7 @@ urlpatterns = [
     path("items/<str:slug>/", views.item_detail, name="item_detail"),
     # The opaque address public records use for an item (no title, no slug).
     path("items/ref/<int:pk>/", views.item_reference, name="item_reference"),
-    path("feed/", revalidate(PublishedItemsFeed()), name="item_feed"),
-    path(
-        "sitemap.xml",
-        revalidate(sitemap),
-        {"sitemaps": {"items": ItemSitemap}},
-        name="sitemap",
-    ),
+    path("feed/", revalidate(published_items_feed), name="item_feed"),
+    path("sitemap.xml", revalidate(sitemap_index), name="sitemap"),
+    path("sitemap-items-<int:page>.xml", revalidate(sitemap_page), name="sitemap_page"),
 ]
