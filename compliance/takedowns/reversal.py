@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
+from compliance.destinations.models import Delivery
+from compliance.destinations.services import deliveries_open
+from compliance.destinations.tasks import deliveries_queue_on_commit
 from compliance.items.models import BlockRule, Item, Origin
 from compliance.items.rules import block_rule_deactivate, origin_block_lift
 from compliance.items.status import items_reattribute, items_restore
@@ -258,7 +261,16 @@ def takedown_undo(*, removal_request: RemovalRequest, actor: Actor, reason: str)
     for rule in removal_request.block_rules.filter(is_active=True).order_by("pk"):
         block_rule_deactivate(rule=rule, actor=actor, reason=reason)
     _hand_over_to_rules(mine, from_case=case, actor=actor, reason=reason)
-    return items_restore(items=mine, actor=actor, reason=reason, case=case)
+    returning = list(mine.values_list("pk", flat=True))
+    restored = items_restore(items=mine, actor=actor, reason=reason, case=case)
+    # The edge caches, search engines and connected systems hear of it once this commits.
+    if deliveries_open(
+        event=Delivery.Event.RESTORATION,
+        case=case,
+        items=Item.objects.filter(pk__in=returning, status=Item.Status.PUBLISHED),
+    ):
+        deliveries_queue_on_commit(case=case, event=Delivery.Event.RESTORATION)
+    return restored
 
 
 def _hand_over_to_rules(items, *, from_case: str, actor: Actor, reason: str) -> None:

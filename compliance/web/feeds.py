@@ -10,9 +10,10 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Rss201rev2Feed
 
+from compliance.destinations.keys import LISTS, page_keys
 from compliance.items.selectors import items_for_feed
 
-from .views import http_url
+from .views import edge_cacheable, http_url
 
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
 
@@ -50,8 +51,18 @@ class PublishedItemsFeed(Feed):
     def feed_url(self):
         return f"{settings.SITE_URL}/feed/"
 
-    def items(self):
-        return items_for_feed()
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        return edge_cacheable(request, response, [LISTS, *page_keys(request.feed_items)])
+
+    def get_object(self, request, *args, **kwargs):
+        # Kept on the request (this object serves every request): the response's keys
+        # name the items shown.
+        request.feed_items = list(items_for_feed())
+        return request.feed_items
+
+    def items(self, obj):
+        return obj
 
     def item_title(self, item):
         return item.title

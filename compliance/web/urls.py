@@ -1,24 +1,15 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
-from django.views.decorators.cache import cache_control
 
 from . import views
 from .feeds import PublishedItemsFeed
-from .sitemaps import ItemSitemap
-
-# Like the pages, the feed and the sitemap may be cached only if revalidated on every use,
-# so that a removed item leaves them at once.
-revalidate = cache_control(public=True, max_age=0, must_revalidate=True)
+from .sitemaps import ItemSitemap, sitemap_page
 
 urlpatterns = [
     path("", views.item_list, name="item_list"),
     # str, not slug: whatever slug ingest stored, its page is found (or a 404 is given).
     path("items/<str:slug>/", views.item_detail, name="item_detail"),
-    path("feed/", revalidate(PublishedItemsFeed()), name="item_feed"),
-    path(
-        "sitemap.xml",
-        revalidate(sitemap),
-        {"sitemaps": {"items": ItemSitemap}},
-        name="sitemap",
-    ),
+    path("feed/", PublishedItemsFeed(), name="item_feed"),
+    path("sitemap.xml", sitemap_page, {"sitemaps": {"items": ItemSitemap}}, name="sitemap"),
+    # The IndexNow key file, for the search engines to verify our submissions.
+    path("<str:key>.txt", views.indexnow_key, name="indexnow_key"),
 ]
