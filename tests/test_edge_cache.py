@@ -15,7 +15,6 @@ from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.reversal import request_restore
 from tests.factories import ItemFactory, OriginFactory
 from tests.test_takedown_jobs import approved_request, confirmations
-from tests.varnishtools import varnish  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LISTINGS = ("/", "/feed/", "/sitemap.xml")
