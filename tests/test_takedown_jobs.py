@@ -569,3 +569,38 @@ def test_without_future_no_copy_is_taken_down(site, origin):
     )
     assert run(approved_request(target, future=False)) == "completed"
     assert status_of(copy) == "published"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_self_check_killed_half_way_resumes_where_it_was(settings, httpserver, monkeypatch):
+    settings.SELF_CHECK_BASE_URL = httpserver.url_for("").rstrip("/")
+    monkeypatch.setattr(selfcheck, "PROGRESS_EVERY", 3)
+    items = ItemFactory.create_batch(7)
+    for item in items:
+        httpserver.expect_request(f"/items/{item.slug}/").respond_with_data("", status=451)
+    httpserver.expect_request("/feed/").respond_with_data("<rss><channel/></rss>")
+    ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    httpserver.expect_request("/sitemap.xml").respond_with_data(f'<urlset xmlns="{ns}"/>')
+    removal_request = approved_request(*items)
+    renew = processing._renew_lease
+    calls = []
+
+    def dies_at_the_first_progress(r):
+        calls.append(1)
+        renew(r)
+        if len(calls) == 2:  # the lease taken, then the first progress report
+            raise SystemExit("worker killed")
+
+    monkeypatch.setattr(processing, "_renew_lease", dies_at_the_first_progress)
+    with pytest.raises(SystemExit):
+        run(removal_request)
+    stored = removal_request.self_check_progress.get()
+    assert stored.done == 3
+
+    assert run(removal_request) == "completed"
+    pages = [r.path for r, _ in httpserver.log if r.path.startswith("/items/")]
+    assert len(pages) == 7  # three before the kill, the other four after: none twice
+    assert sorted(pages) == sorted(f"/items/{item.slug}/" for item in items)
+    assert not removal_request.self_check_progress.exists()
+    check = AuditEvent.objects.get(action="request.self_check").after
+    assert (check["checked"], check["items"], check["passed"]) == (7, 7, True)
