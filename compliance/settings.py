@@ -334,6 +334,8 @@ SELF_CHECK_TIMEOUT_SECONDS = env_int("SELF_CHECK_TIMEOUT_SECONDS", 10)
 # check an even sample of that many pages instead (the feed and sitemap checks always
 # cover every item), for sites where requesting each page takes too long.
 SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 0)
+# Pages the self-check requests at once.
+SELF_CHECK_CONCURRENCY = env_int("SELF_CHECK_CONCURRENCY", 8)
 # A request still `processing` this long after its job started is queued again.
 TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
 # Counter-notice restorations count business days: weekends and these dates are skipped.
