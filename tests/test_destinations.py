@@ -22,6 +22,8 @@ from compliance.destinations.configuration import (
 )
 from compliance.destinations.models import Delivery, Destination
 from compliance.destinations.services import deliveries_attempt_due, delivery_attempt
+from compliance.items.models import Item
+from compliance.items.status import items_hide, items_restore
 from compliance.takedowns import processing
 from compliance.takedowns.models import RemovalRequest
 from compliance.takedowns.tasks import process_takedown
@@ -126,6 +128,21 @@ def test_request_status_changes_are_queued_for_the_webhooks(httpserver):
         "from": "approved",
         "to": "processing",
     }
+
+
+def test_every_item_status_change_is_posted_to_the_webhooks(httpserver, settings):
+    received = []
+    httpserver.expect_request("/hook").respond_with_handler(verifying_receiver(received))
+    webhook(httpserver)
+    item, untouched = ItemFactory.create_batch(2)
+    officer = UserFactory(is_staff=True, officer=True)
+    items_hide(items=Item.objects.filter(pk=item.pk), actor=Actor.staff(officer), reason="by hand")
+    items_restore(items=Item.objects.filter(pk=item.pk), actor=Actor.staff(officer), reason="ok")
+    assert deliveries_attempt_due(event=Delivery.Event.ITEM_STATUS) == 2
+    changes = [(p["from"], p["to"], [i["id"] for i in p["items"]]) for _, _, p in received]
+    assert changes == [("published", "hidden", [item.pk]), ("hidden", "published", [item.pk])]
+    assert received[0][2]["reason"] == "by hand"
+    assert received[0][0]["Courtesy-Event"] == "item.status"
 
 
 def test_a_failing_destination_is_retried_with_back_off_then_flagged_and_nothing_confirmed(
