@@ -295,6 +295,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-deliveries": {
         "task": "compliance.destinations.tasks.sweep_deliveries",
         "schedule": env_int("DELIVERY_SWEEP_SECONDS", 15),
+        # A sweep not run by the time of the next one is dropped: no backlog of sweeps.
+        "options": {"expire_seconds": env_int("DELIVERY_SWEEP_SECONDS", 15)},
     },
 }
 

@@ -318,6 +318,7 @@ def beat(celery_dirs):
     process = workers.start_beat(mail_dir, log_dir, extra_env={"DELIVERY_SWEEP_SECONDS": "1"})
     yield process
     process.stop()
+    workers.purge_queues()  # no sweep left queued for the next test's worker
 
 
 @pytest.mark.worker

@@ -12,7 +12,7 @@ from compliance.destinations.models import Delivery, Destination
 from compliance.destinations.services import deliveries_attempt_due
 from compliance.takedowns import processing
 from compliance.takedowns.models import RemovalRequest
-from compliance.takedowns.reversal import request_restore
+from compliance.takedowns.reversal import request_restore, restoration_confirm
 from tests.factories import ItemFactory, OriginFactory
 from tests.test_takedown_jobs import approved_request, confirmations
 
@@ -83,11 +83,18 @@ def test_cached_pages_answer_451_through_varnish_right_after_the_takedown_and_co
         actor=Actor.system("test"),
         reason="counter-notice upheld",
     )
-    # What the restoration's queued task does (the worker path is in test_destinations).
+    # Nothing is confirmed before the cache has been purged and read through.
+    assert not removal_request.messages.filter(kind="reversal").exists()
+    # What the restoration's queued tasks do (a worker's, in production).
     deliveries_attempt_due(case=removal_request.reference, event="restoration")
     assert through(edge, page).status_code == 200
     for path in LISTINGS:
         assert target.slug in through(edge, path).text
+    assert restoration_confirm(removal_request_id=removal_request.pk) == "confirmed"
+    assert restoration_confirm(removal_request_id=removal_request.pk) == "already confirmed"
+    mail = removal_request.messages.get(kind="reversal").text_body
+    assert "Edge cache (Edge cache: Varnish xkey purge): " in mail
+    assert "Asked through it afterwards, 1 restored page answered normally." in mail
 
 
 def test_without_the_purge_the_cache_would_still_serve_the_page(edge):

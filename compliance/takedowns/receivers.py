@@ -30,7 +30,7 @@ def carry_on_after_delivery(sender, *, delivery, **kwargs) -> None:
     from compliance.destinations.services import deliveries_outcome
 
     from .processing import INLINE
-    from .tasks import process_takedown
+    from .tasks import confirm_restoration, process_takedown
 
     removal_request = RemovalRequest.objects.filter(reference=delivery.case).first()
     if removal_request is None:
@@ -43,7 +43,9 @@ def carry_on_after_delivery(sender, *, delivery, **kwargs) -> None:
             actor=Actor.system("destinations"),
         )
         return
-    if delivery.event != Delivery.Event.TAKEDOWN or INLINE.get():
+    if not deliveries_outcome(case=delivery.case, event=delivery.event).settled:
         return
-    if deliveries_outcome(case=delivery.case, event=delivery.event).settled:
+    if delivery.event == Delivery.Event.RESTORATION:
+        enqueue_on_commit(confirm_restoration, removal_request.pk)
+    elif delivery.event == Delivery.Event.TAKEDOWN and not INLINE.get():
         enqueue_on_commit(process_takedown, removal_request.pk)

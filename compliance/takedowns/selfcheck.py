@@ -109,11 +109,14 @@ def run_self_check(
     start: int = 0,
     failures: list[str] | None = None,
     progress=None,
+    expect: int = 451,
 ) -> SelfCheck:
     """Check that the items (pk, page path such as "/items/<slug>/") are gone from the site
     at `base` (SELF_CHECK_BASE_URL by default). Every page is requested unless
     SELF_CHECK_MAX_PAGES sets a sample size; `start` pages of that list were checked by an
-    earlier run (with `failures`)."""
+    earlier run (with `failures`). With expect=200 it checks a restoration instead: each
+    page answers 200 (the lists are not read: a restored item need not be among the
+    newest)."""
     base = (base or settings.SELF_CHECK_BASE_URL).rstrip("/")
     headers = FRESH if fresh else {}
     pages = sorted({sitemap_page_of(pk) for pk, _ in items})
@@ -126,7 +129,7 @@ def run_self_check(
     local = threading.local()
 
     def status_of(path: str) -> str:
-        """"" when the page answers 451, else what is wrong (one session per thread)."""
+        """ "" when the page answers 451, else what is wrong (one session per thread)."""
         if not hasattr(local, "session"):
             local.session = _session()
         try:
@@ -138,7 +141,7 @@ def run_self_check(
             ).status_code
         except requests.RequestException as exc:
             return f"{path}: {type(exc).__name__}: {exc}"
-        return "" if status == 451 else f"{path} answered {status}, not 451"
+        return "" if status == expect else f"{path} answered {status}, not {expect}"
 
     # A few pages at a time, in order, so that the progress stored is always a prefix.
     with ThreadPoolExecutor(max_workers=settings.SELF_CHECK_CONCURRENCY) as pool:
@@ -150,6 +153,8 @@ def run_self_check(
                     check.fail(problem)
             if progress is not None and len(chunk) == PROGRESS_EVERY:
                 progress(check)
+    if expect != 451:
+        return check
     with _session() as session:
         listed = _listed_paths(session, f"{base}/feed/", headers, check, "/feed/")
         for path in sorted(wanted & listed):

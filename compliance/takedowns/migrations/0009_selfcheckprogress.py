@@ -5,24 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('takedowns', '0008_blockrule_moves_to_items'),
+        ("takedowns", "0008_blockrule_moves_to_items"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SelfCheckProgress',
+            name="SelfCheckProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('where', models.CharField(max_length=100)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('failures', models.JSONField(default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='self_check_progress', to='takedowns.removalrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("where", models.CharField(max_length=100)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("failures", models.JSONField(default=list)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="self_check_progress",
+                        to="takedowns.removalrequest",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('request', 'where'), name='self_check_progress_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("request", "where"), name="self_check_progress_once"
+                    )
+                ],
             },
         ),
     ]
