@@ -134,7 +134,7 @@ def test_every_item_status_change_is_posted_to_the_webhooks(httpserver, settings
     received = []
     httpserver.expect_request("/hook").respond_with_handler(verifying_receiver(received))
     webhook(httpserver)
-    item, untouched = ItemFactory.create_batch(2)
+    item, _untouched = ItemFactory.create_batch(2)
     officer = UserFactory(is_staff=True, officer=True)
     items_hide(items=Item.objects.filter(pk=item.pk), actor=Actor.staff(officer), reason="by hand")
     items_restore(items=Item.objects.filter(pk=item.pk), actor=Actor.staff(officer), reason="ok")

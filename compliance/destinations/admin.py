@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from compliance.core.actors import Actor
 from compliance.core.admin import ConfiguredAdmin, ReadOnly, StaffMayRead
 
 from . import configuration
 from .models import Delivery, Destination
+from .services import deliveries_retry
 
 
 @admin.register(Destination)
@@ -36,3 +38,14 @@ class DeliveryAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     list_filter = ("state", "event", "destination")
     search_fields = ("case", "change")
     readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry"]
+
+    def has_retry_permission(self, request):
+        return Actor.staff(request.user).may_decide
+
+    @admin.action(description="Retry the selected failed deliveries", permissions=["retry"])
+    def retry(self, request, queryset):
+        retried = deliveries_retry(actor=Actor.staff(request.user), deliveries=queryset)
+        self.message_user(
+            request, f"{retried} failed delivery(ies) will be sent again.", messages.SUCCESS
+        )

@@ -236,3 +236,26 @@ def edge_destinations() -> list[Destination]:
     from .models import EDGE_KINDS
 
     return list(Destination.objects.filter(enabled=True, kind__in=EDGE_KINDS).order_by("name"))
+
+
+def deliveries_retry(*, actor: Actor, deliveries) -> int:
+    """Staff fixed a destination: its failed deliveries start over (audited each); the
+    sweep sends them, and a takedown waiting on them carries on once they settle."""
+    actor.check_may_decide("retry deliveries")
+    retried = 0
+    for delivery in deliveries.filter(state=State.FAILED).select_related("destination"):
+        with transaction.atomic():
+            claimed = Delivery.objects.filter(pk=delivery.pk, state=State.FAILED).update(
+                state=State.PENDING, attempts=0, next_attempt_at=timezone.now()
+            )
+            if not claimed:
+                continue
+            audit_record(
+                actor=actor,
+                action="delivery.retried",
+                obj=delivery,
+                reason=f"retried by staff after: {delivery.last_response}"[:2000],
+                case=delivery.case,
+            )
+            retried += 1
+    return retried
