@@ -108,3 +108,25 @@ def test_without_the_purge_the_cache_would_still_serve_the_page(edge):
         "completed"
     )
     assert through(edge, page).status_code == 200
+
+
+def test_a_cache_without_keys_is_purged_url_by_url(varnish, live_server, settings):
+    """EDGE_CACHE_KIND=purge: a PURGE of the item page, the first list page, the feed and
+    the item's sitemap page."""
+    settings.SELF_CHECK_BASE_URL = live_server.url
+    Destination.objects.create(
+        name="Plain cache", kind=Destination.Kind.HTTP_PURGE, url=varnish.url
+    )
+    target = ItemFactory()
+    page = f"/items/{target.slug}/"
+    for path in (page, *LISTINGS):
+        from_cache(varnish, path)
+
+    removal_request = approved_request(target)
+    assert processing.request_process(removal_request_id=removal_request.pk) == "completed"
+
+    assert through(varnish, page).status_code == 451
+    for path in LISTINGS:
+        assert target.slug not in through(varnish, path).text
+    delivery = Delivery.objects.get(case=removal_request.reference, event="takedown")
+    assert delivery.last_response == "4 URLs purged"
