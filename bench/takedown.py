@@ -11,6 +11,7 @@ Needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…, varnishd wi
 and ab (apache2-utils). Run: `python -m bench.takedown` (or `make bench`).
 """
 
+import os
 import statistics
 import tempfile
 import time
@@ -20,7 +21,7 @@ import requests
 from bench.common import bench_database, report
 from bench.hide import _items
 
-ROUNDS = 7
+ROUNDS = int(os.environ.get("BENCH_TAKEDOWN_ROUNDS", 7))
 FILLER = 5_000
 BIG_ORIGIN = 10_000
 AB_ROUNDS = 3
@@ -38,8 +39,6 @@ def _wait(condition, *, timeout: float, what: str, every: float = 0.01):
 
 
 def main() -> bool:
-    import os
-
     url = os.environ.get("DATABASE_URL", "")
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if not url.startswith("postgres") or not broker.startswith("redis"):
@@ -54,6 +53,21 @@ def main() -> bool:
         from bench import served
 
         return _run(served, Varnish, _free_port())
+
+
+def _phases(removal_request) -> None:
+    """Where the time went: each step's last audit event, in seconds after approval."""
+    from django.db.models import Max
+
+    from compliance.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(case=removal_request.reference)
+    approved = events.filter(action="request.approved").values_list("at", flat=True).first()
+    steps = events.values("action").annotate(last=Max("at")).order_by("last")
+    print(
+        "  "
+        + ", ".join(f"{s['action']} +{(s['last'] - approved).total_seconds():.1f}s" for s in steps)
+    )
 
 
 def _run(served, Varnish, port) -> bool:
@@ -118,6 +132,7 @@ def _run(served, Varnish, port) -> bool:
                 what="no confirmation for the origin",
             )
             big_seconds = time.perf_counter() - started
+            _phases(removal_request)
             assert not Item.objects.filter(origin=big, status="published").exists()
 
             hit_url = f"{edge.url}/items/{Item.objects.filter(origin=filler).first().slug}/"

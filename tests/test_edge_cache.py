@@ -69,11 +69,15 @@ def test_cached_pages_answer_451_through_varnish_right_after_the_takedown_and_co
     ).exists()
     # The self-check read through the cache too, and the confirmation says so.
     check = AuditEvent.objects.get(case=removal_request.reference, action="request.self_check")
-    assert [e["where"] for e in check.after["edges"]] == ["Edge cache"]
-    assert check.after["edges"][0]["passed"] and check.after["edges"][0]["checked"] == 1
+    assert (check.after["where"], check.after["checked"], check.after["passed"]) == (
+        "Edge cache",
+        1,
+        True,
+    )
     mail = confirmations(removal_request).get().text_body
     assert "Edge cache (Edge cache: Varnish xkey purge):" in mail
     assert "Asked through it afterwards, the page answered 451" in mail
+    assert "we asked our own site, through Edge cache, for each removed page" in mail
 
     # The other item's page, cached before, was not purged: only the keys of the takedown.
     assert len(through(edge, f"/items/{other.slug}/").headers["X-Varnish"].split()) == 2
