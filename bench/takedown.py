@@ -123,6 +123,7 @@ def _run(served, Varnish, port) -> bool:
                 to_edge.append(time.perf_counter() - started)
                 _wait(lambda: confirmed(removal_request), timeout=60, what="no confirmation")  # noqa: B023
                 to_mail.append(time.perf_counter() - started)
+            _phases(removal_request)
             big_item = Item.objects.filter(origin=big).order_by("pk").first()
             removal_request, started = approve(big_item, scope="origin")
             _wait(
