@@ -20,22 +20,13 @@ import requests
 
 from bench.common import bench_database, report
 from bench.hide import _items
+from tests.workers import wait_until
 
 ROUNDS = int(os.environ.get("BENCH_TAKEDOWN_ROUNDS", 7))
 FILLER = 5_000
 BIG_ORIGIN = 10_000
 AB_ROUNDS = 3
 AB_REQUESTS = 2_000
-
-
-def _wait(condition, *, timeout: float, what: str, every: float = 0.01):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(every)
-    raise TimeoutError(what)
 
 
 def main() -> bool:
@@ -115,22 +106,24 @@ def _run(served, Varnish, port) -> bool:
                 requests.get(page, timeout=10)
                 assert len(requests.get(page, timeout=10).headers["X-Varnish"].split()) == 2
                 removal_request, started = approve(item)
-                _wait(
+                wait_until(
                     lambda: requests.get(page, timeout=10).status_code == 451,  # noqa: B023
                     timeout=30,
-                    what="no 451 at the edge",
+                    interval=0.01,
+                    message="no 451 at the edge",
                 )
                 to_edge.append(time.perf_counter() - started)
-                _wait(lambda: confirmed(removal_request), timeout=60, what="no confirmation")  # noqa: B023
+                mailed = lambda: confirmed(removal_request)  # noqa: B023, E731
+                wait_until(mailed, timeout=60, interval=0.01, message="no confirmation")
                 to_mail.append(time.perf_counter() - started)
             _phases(removal_request)
             big_item = Item.objects.filter(origin=big).order_by("pk").first()
             removal_request, started = approve(big_item, scope="origin")
-            _wait(
+            wait_until(
                 lambda: confirmed(removal_request),
                 timeout=600,
-                every=0.2,
-                what="no confirmation for the origin",
+                interval=0.2,
+                message="no confirmation for the origin",
             )
             big_seconds = time.perf_counter() - started
             _phases(removal_request)
