@@ -3,6 +3,8 @@
     approved -> processing   (claimed by the first run; later runs carry on with it)
     hide every item the request covers              one transaction, set-based
     make the block rules "in the future" asks for   (unique per request in the database)
+    open a delivery per destination (the outbox)    in the same transaction
+    deliver: edge purge, IndexNow, webhooks         first attempt here, retries by the sweep
     self-check over HTTP                            outside any transaction
     processing -> completed + confirmation mail     one transaction: only one run wins
 
@@ -58,7 +60,8 @@ Event = Delivery.Event
 
 def request_process(*, removal_request_id: int) -> str:
     """Run the takedown job on one request. Returns what happened, for the log:
-    "completed", "flagged" (self-check failed), or the status that left nothing to do."""
+    "completed", "waiting" (for a destination's retry), "flagged" (a destination failed
+    for good, or the self-check did), or the status that left nothing to do."""
     removal_request = RemovalRequest.objects.filter(pk=removal_request_id).first()
     if removal_request is None:
         return "missing"
