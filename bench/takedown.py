@@ -152,6 +152,10 @@ def _run(served, Varnish, port) -> bool:
         f"takedown: approval -> 451 through Varnish: p50 {p50_edge:.2f}s (target <= 1s) "
         f"{'ok' if p50_edge <= 1 else 'OVER TARGET'}"
     )
+    print(
+        f"  ab mean time per request: Varnish hit {min(hit) * 1000:.3f} ms, "
+        f"bare view {min(bare) * 1000:.3f} ms"
+    )
     edge_ok = report(
         "item page from Varnish (cache hit) against a bare Django view, uncached, ab -c 8",
         min(hit),
