@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test chromium lint bench clean
+.PHONY: run test install install-test chromium varnish lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test chromium
+install-test: $(VENV)/.installed-test chromium varnish
 
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 chromium:
@@ -29,6 +29,15 @@ chromium:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# The edge-cache tests run a real Varnish with vmod xkey (tests/varnishtools.py).
+varnish:
+	@{ command -v varnishd >/dev/null 2>&1 || test -x /usr/sbin/varnishd; } && \
+	  test -e /usr/lib/x86_64-linux-gnu/varnish/vmods/libvmod_xkey.so || { \
+	  echo "installing Debian's varnish and varnish-modules for the edge-cache tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq varnish varnish-modules; }
 
 run: install
 	$(PY) manage.py migrate --noinput

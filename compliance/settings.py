@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "compliance.audit",
     "compliance.items",
     "compliance.messaging",
+    "compliance.destinations",
     "compliance.takedowns",
     "compliance.licensing",
     "compliance.reports",
@@ -269,6 +270,8 @@ CELERY_TASK_ROUTES = {
     "compliance.takedowns.tasks.*": {"queue": "takedowns"},
     "compliance.messaging.tasks.*": {"queue": "mail"},
     "compliance.licensing.tasks.*": {"queue": "ingest"},
+    # Purges and notifications are part of carrying a takedown out.
+    "compliance.destinations.tasks.*": {"queue": "takedowns"},
 }
 # Publishing gives up quickly when the broker is down: the row is committed and a sweep
 # queues the work again, so a web request must not hang on the broker.
@@ -320,6 +323,12 @@ CELERY_BEAT_SCHEDULE = {
     "submit-public-records": {
         "task": "compliance.reports.tasks.submit_public_records",
         "schedule": env_int("PUBLIC_RECORDS_SWEEP_SECONDS", 5 * 60),
+    },
+    "sweep-deliveries": {
+        "task": "compliance.destinations.tasks.sweep_deliveries",
+        "schedule": env_int("DELIVERY_SWEEP_SECONDS", 15),
+        # A sweep not run by the time of the next one is dropped: no backlog of sweeps.
+        "options": {"expire_seconds": env_int("DELIVERY_SWEEP_SECONDS", 15)},
     },
 }
 
@@ -381,10 +390,31 @@ SELF_CHECK_TIMEOUT_SECONDS = env_int("SELF_CHECK_TIMEOUT_SECONDS", 10)
 # check an even sample of that many pages instead (the feed and sitemap checks always
 # cover every item), for sites where requesting each page takes too long.
 SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 0)
+# Pages the self-check requests at once.
+SELF_CHECK_CONCURRENCY = env_int("SELF_CHECK_CONCURRENCY", 8)
 # A request still `processing` this long after its job started is queued again.
 TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
 # Counter-notice restorations count business days: weekends and these dates are skipped.
 TAKEDOWN_HOLIDAYS = env_dates("TAKEDOWN_HOLIDAYS")
+
+# Destinations (compliance/destinations/): where a takedown is carried out besides our own
+# pages. The environment's edge cache and IndexNow key become rows at migrate; officers
+# add others (webhooks) in the admin.
+EDGE_CACHE_URL = env_str("EDGE_CACHE_URL", "").rstrip("/")
+EDGE_CACHE_KIND = env_str("EDGE_CACHE_KIND", "varnish-xkey")
+INDEXNOW_KEY = env_str("INDEXNOW_KEY", "")
+INDEXNOW_ENDPOINT = env_str("INDEXNOW_ENDPOINT", "https://api.indexnow.org/indexnow")
+DESTINATION_TIMEOUT_SECONDS = env_int("DESTINATION_TIMEOUT_SECONDS", 10)
+# A failing delivery is tried again after 10 s, 20 s, 40 s … (at most an hour apart), this
+# many times in all; then the request is flagged for staff and nothing is confirmed.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)
+DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 10)
+DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 3600)
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 120)
+# Published pages: how long an edge cache may keep them (purged on every takedown), and a
+# browser (not purgeable: kept short).
+EDGE_CACHE_SECONDS = env_int("EDGE_CACHE_SECONDS", 24 * 3600)
+BROWSER_CACHE_SECONDS = env_int("BROWSER_CACHE_SECONDS", 60)
 
 # The REST API (compliance/api/, /api/v1/). Tokens for programs, the session for people in
 # the browsable pages; JSON in, JSON out; staff-only unless a view says otherwise.

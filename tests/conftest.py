@@ -6,7 +6,7 @@ import pytest
 from tests import recordservers, workers
 
 # Fixtures shared by several test modules.
-pytest_plugins = ["tests.reporttools"]
+pytest_plugins = ["tests.reporttools", "tests.varnishtools"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"

@@ -29,6 +29,7 @@ def test_the_project_keeps_its_layering():
         "audit",
         "messaging",
         "items",
+        "destinations",
         "takedowns",
         "licensing",
         "reports",

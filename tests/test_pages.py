@@ -251,13 +251,26 @@ def test_item_page_runs_a_fixed_number_of_queries(client, django_assert_num_quer
             assert client.get(f"/items/{item.slug}/").status_code == status
 
 
-def test_published_pages_must_be_revalidated_and_carry_an_etag(client):
+def test_published_pages_are_cacheable_at_the_edge_by_key_and_carry_an_etag(client):
     item = ItemFactory()
+    other = ItemFactory()
 
-    for url in ("/", f"/items/{item.slug}/"):
+    expected_keys = {
+        "/": {"lists", f"item-{item.pk}", f"item-{other.pk}"}
+        | {f"origin-{item.origin_id}", f"origin-{other.origin_id}"},
+        f"/items/{item.slug}/": {f"item-{item.pk}", f"origin-{item.origin_id}"},
+    }
+    for url, keys in expected_keys.items():
         response = client.get(url)
         cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
-        assert {"public", "max-age=0", "must-revalidate"} <= cache_control
+        assert cache_control == {
+            "public",
+            "s-maxage=86400",
+            "max-age=60",
+            "stale-while-revalidate=30",
+        }
+        assert set(response["xkey"].split()) == keys
+        assert response["Surrogate-Key"] == response["xkey"]
         again = client.get(url, headers={"if-none-match": response["ETag"]})
         assert again.status_code == 304
         assert again.content == b""

@@ -18,7 +18,7 @@ from compliance.audit.models import AuditEvent
 from compliance.celery import app as celery_app
 from compliance.items import fetching as ingest
 from compliance.items.models import BlockRule, Item, LicenceBasis
-from compliance.items.selectors import sitemap_page_of
+from compliance.items.sitemap_pages import sitemap_page_of
 from compliance.items.staydown import origin_block
 from compliance.messaging.models import Message
 from compliance.takedowns.decisions import request_approve

@@ -7,6 +7,7 @@ ever listed: hidden and withheld ones appear nowhere but as a 451 on their own U
 
 from django.db.models import F, Max, QuerySet
 
+from . import sitemap_pages
 from .models import Item
 
 # Newest first, exactly as the partial index `item_published_newest` is ordered, so that a
@@ -16,16 +17,6 @@ from .models import Item
 NEWEST_FIRST = ("-republished_at", "-id")
 # Staff lists hold withheld items too, which were never republished: last on every database.
 NEWEST_FIRST_ANY_STATUS = (F("republished_at").desc(nulls_last=True), "-id")
-
-# Sitemap pages hold items by primary-key range, so that an item's page never moves and a
-# check can ask for exactly the pages its items are on: page N holds pks
-# (N-1)*SITEMAP_PAGE_SIZE+1 .. N*SITEMAP_PAGE_SIZE (the protocol's maximum of URLs per file).
-SITEMAP_PAGE_SIZE = 50_000
-SITEMAP_PAGE_PATH = "/sitemap-items-{page}.xml"
-
-
-def sitemap_page_of(pk: int) -> int:
-    return (pk - 1) // SITEMAP_PAGE_SIZE + 1
 
 
 def items_published() -> QuerySet[Item]:
@@ -57,17 +48,18 @@ def sitemap_page_count() -> int:
     """How many sitemap pages the index lists: up to the page of the highest published pk
     (a backward scan of the primary key; a page in between may be empty)."""
     highest = Item.objects.published().aggregate(highest=Max("pk"))["highest"]
-    return sitemap_page_of(highest) if highest else 0
+    return sitemap_pages.sitemap_page_of(highest) if highest else 0
 
 
 def items_for_sitemap_page(page: int) -> QuerySet[Item]:
     """(slug,) of the published items on sitemap page `page`, in pk order, whose origin
     lets search engines index our copy: listing a page that says `noindex` in a sitemap
     would contradict itself. A range scan of the primary key."""
-    first = (page - 1) * SITEMAP_PAGE_SIZE + 1
+    size = sitemap_pages.SITEMAP_PAGE_SIZE
+    first = (page - 1) * size + 1
     return (
         Item.objects.published()
-        .filter(pk__gte=first, pk__lt=first + SITEMAP_PAGE_SIZE, origin__noindex=False)
+        .filter(pk__gte=first, pk__lt=first + size, origin__noindex=False)
         .order_by("pk")
         .values_list("slug", flat=True)
     )

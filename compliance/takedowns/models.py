@@ -311,3 +311,25 @@ class OriginOptOut(models.Model):
     @property
     def published_value(self) -> str:
         return f"courtesy-optout={self.token}"
+
+
+class SelfCheckProgress(models.Model):
+    """How far a takedown's self-check got at one place (our site, or an edge cache):
+    stored as it goes, so a job killed half-way resumes instead of starting again.
+    Removed when the check is over (its result is in the audit trail)."""
+
+    request = models.ForeignKey(
+        RemovalRequest, on_delete=models.CASCADE, related_name="self_check_progress"
+    )
+    where = models.CharField(max_length=100)
+    done = models.PositiveIntegerField(default=0)  # pages of the (sorted) list checked
+    failures = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "where"], name="self_check_progress_once")
+        ]
+
+    def __str__(self):
+        return f"self-check of {self.request} at {self.where}: {self.done} page(s)"

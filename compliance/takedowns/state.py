@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
+from compliance.destinations.models import Delivery
+from compliance.destinations.services import deliveries_notify
+from compliance.destinations.tasks import deliveries_queue_on_commit
 
 from .models import OPEN_STATUSES, RemovalRequest
 from .signals import request_decided
@@ -99,6 +102,16 @@ def transition(
         if to in DECIDED:
             request_decided.send(
                 sender=RemovalRequest, removal_request=removal_request, status=to, reason=reason
+            )
+        # Connected systems hear of every status change (webhooks), after commit.
+        if deliveries_notify(
+            event=Delivery.Event.REQUEST_STATUS,
+            case=removal_request.reference,
+            change=to,
+            payload={"reference": removal_request.reference, "from": current, "to": to},
+        ):
+            deliveries_queue_on_commit(
+                case=removal_request.reference, event=Delivery.Event.REQUEST_STATUS
             )
     return removal_request
 

@@ -24,9 +24,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from compliance.destinations.keys import LISTS, page_keys
 from compliance.items.selectors import items_for_feed
 
-from .views import http_url
+from .views import edge_cacheable, http_url
 
 DC_NAMESPACE = "http://purl.org/dc/elements/1.1/"
 ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
@@ -127,4 +128,4 @@ def published_items_feed(request: HttpRequest) -> HttpResponse:
     )
     response = HttpResponse(document, content_type=CONTENT_TYPE)
     response.headers["Last-Modified"] = http_date(latest.timestamp())
-    return response
+    return edge_cacheable(request, response, [LISTS, *page_keys(items)])

@@ -14,6 +14,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
+from compliance.destinations.keys import LISTS, page_keys
+from compliance.destinations.selectors import indexnow_key_exists
 from compliance.items.models import Item
 from compliance.items.selectors import item_for_page, items_published
 from compliance.takedowns.selectors import item_unavailability
@@ -27,13 +29,20 @@ TRANSPARENCY_PATH = "/transparency/"
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def _revalidated(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Published pages may be kept by browsers and proxies, but only if they ask us again
-    before every reuse (max-age=0, must-revalidate): a takedown must take effect at once,
-    not when some cache's copy expires. The ETag, a hash of the page as rendered, keeps that
-    check cheap (304) while nothing changed. There is no Last-Modified: an item has no
-    single time that covers every change to its page (origin policy, status, content)."""
-    patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+def edge_cacheable(request: HttpRequest, response: HttpResponse, keys) -> HttpResponse:
+    """A published page, cacheable: by an edge cache for EDGE_CACHE_SECONDS (s-maxage, with
+    a short stale-while-revalidate), since every takedown purges the pages it touches by
+    their surrogate keys (compliance.destinations.keys), and by browsers only briefly
+    (max-age), since nothing can purge those. The keys go out as `xkey` (Varnish) and
+    `Surrogate-Key` (CDNs). The ETag keeps revalidation cheap (304)."""
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.BROWSER_CACHE_SECONDS,
+        s_maxage=settings.EDGE_CACHE_SECONDS,
+        stale_while_revalidate=30,
+    )
+    response["xkey"] = response["Surrogate-Key"] = " ".join(keys)
     set_response_etag(response)
     return get_conditional_response(request, etag=response["ETag"], response=response)
 
@@ -65,7 +74,8 @@ def item_list(request: HttpRequest) -> HttpResponse:
         "previous_page": number - 1 if number > 1 else None,
         "next_page": number + 1 if len(items) > PAGE_SIZE else None,
     }
-    return _revalidated(request, render(request, "web/item_list.html", context))
+    response = render(request, "web/item_list.html", context)
+    return edge_cacheable(request, response, [LISTS, *page_keys(context["items"])])
 
 
 @require_safe
@@ -86,7 +96,8 @@ def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "removal_url": f"{TAKEDOWN_PATH}?{urlencode({'url': item.original_url})}",
         "json_ld": _json_ld(item),
     }
-    return _revalidated(request, render(request, "web/item_detail.html", context))
+    response = render(request, "web/item_detail.html", context)
+    return edge_cacheable(request, response, page_keys([item]))
 
 
 @require_safe
@@ -143,3 +154,12 @@ def _json_ld(item: Item) -> SafeString:
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     # Safe: with <, > and & escaped, no title or name can close the <script> element.
     return mark_safe(text.translate(_SCRIPT_ESCAPES))
+
+
+@require_safe
+def indexnow_key(request: HttpRequest, key: str) -> HttpResponse:
+    """/<key>.txt: the key itself, for each IndexNow destination (the protocol's proof
+    that the submissions come from this host)."""
+    if not indexnow_key_exists(key):
+        raise Http404("No such file.")
+    return HttpResponse(key, content_type="text/plain; charset=utf-8")
