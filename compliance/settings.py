@@ -318,6 +318,9 @@ FEED_MAX_BACKOFF_MINUTES = env_int("FEED_MAX_BACKOFF_MINUTES", 24 * 60)
 TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
 # Removal requests accepted from one client address (form and API) per hour; 0: no limit.
 TAKEDOWN_RATE_LIMIT_PER_HOUR = env_int("TAKEDOWN_RATE_LIMIT_PER_HOUR", 5)
+# mailgate acknowledges at most this many requests per sender address in 24 hours; beyond
+# it a request is still opened, but flagged for staff and not answered (no loop with a robot).
+MAILGATE_ACKNOWLEDGEMENTS_PER_DAY = env_int("MAILGATE_ACKNOWLEDGEMENTS_PER_DAY", 3)
 # The takedown job confirms nothing before its self-check has requested each hidden item's
 # page, /feed/ and /sitemap.xml from this address: SITE_URL unless the workers reach the
 # site by another (internal) address, e.g. http://web:8000.

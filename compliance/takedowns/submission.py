@@ -74,12 +74,14 @@ def request_submit(
     signature: str = "",
     client_key: str = "",
     incoming_message: Message | None = None,
+    acknowledge: bool = True,
 ) -> RemovalRequest:
     """Store a new request as `received`, resolve its targets, and acknowledge it by mail
     with the verification and status links. The caller validates the fields; impossible
     values (an unknown channel, role, scope or ground) raise ValueError. With a
     `client_key`, the hourly rate limit applies: beyond it, intake.RateLimited is raised
-    and nothing is stored."""
+    and nothing is stored. Without `acknowledge` (mail a program sent, which must not be
+    answered), no acknowledgement is queued; the caller flags the request."""
     check_choice("channel", channel, RemovalRequest.Channel, blank=False)
     check_choice("role", role, RemovalRequest.Role, blank=True)
     check_choice("scope", scope, RemovalRequest.Scope, blank=False)
@@ -135,17 +137,22 @@ def request_submit(
         if incoming_message is not None:
             Message.objects.filter(pk=incoming_message.pk).update(case=removal_request.reference)
             incoming_message.case = removal_request.reference
-        request_mail(
-            removal_request=removal_request,
-            kind="acknowledgement",
-            subject="We received your removal request",
-            context={
-                "verification_url": verification_url(removal_request),
-                "verification_days": VERIFICATION_MAX_AGE.days,
-                "targets": list(removal_request.targets.select_related("item")),
-            },
-        )
+        if acknowledge:
+            _acknowledge(removal_request)
     return removal_request
+
+
+def _acknowledge(removal_request: RemovalRequest) -> None:
+    request_mail(
+        removal_request=removal_request,
+        kind="acknowledgement",
+        subject="We received your removal request",
+        context={
+            "verification_url": verification_url(removal_request),
+            "verification_days": VERIFICATION_MAX_AGE.days,
+            "targets": list(removal_request.targets.select_related("item")),
+        },
+    )
 
 
 # A resend button pressed again and again must not become a way to flood an inbox.
