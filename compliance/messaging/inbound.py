@@ -114,7 +114,8 @@ def mailbox(message: EmailMessage, name: str) -> tuple[str, str] | None:
     found = _addresses(message, name)
     if found and _usable(found[0].addr_spec):
         return found[0].addr_spec, found[0].display_name or ""
-    value = _header(message, name)
+    source = next((v for k, v in message.raw_items() if k.lower() == name.lower()), "")
+    value = _clean(" ".join(str(source).split()), HEADER_MAX)
     match = BARE_ADDRESS.search(value)
     if match is None or not _usable(match.group(0)):
         return None

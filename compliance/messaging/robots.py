@@ -18,7 +18,7 @@ from email.parser import BytesParser
 # Local parts of the addresses mail servers and robots send from (RFC 3834 section 2,
 # and what ~90 real servers use).
 BOUNCE_SENDERS = re.compile(
-    r"^(mailer-daemon|mailerdaemon|mail-daemon|postmaster|bounces?|bounce[-+.].*|.*-bounces?)$",
+    r"^(mailer-daemon|mailerdaemon|mail-daemon|postmaster|bounces?([-+.=].*)?|.*-bounces?)$",
     re.IGNORECASE,
 )
 NOREPLY_SENDERS = re.compile(
@@ -106,7 +106,8 @@ def robot_signs(message: EmailMessage, *, sender: str, subject: str) -> Robot:
     if AUTOREPLY_SUBJECTS.search(subject):
         return Robot(Kind.AUTO_REPLY, f"auto-reply subject “{subject[:80]}”", True)
     if null_sender:
-        return Robot(Kind.AUTO_GENERATED, "null return path (Return-Path: <>)", True)
+        # What RFC 3834 (section 3.3) asks of auto-replies; no person's mail has it.
+        return Robot(Kind.AUTO_REPLY, "null return path (Return-Path: <>)", True)
     if NOREPLY_SENDERS.match(local_part):
         return Robot(Kind.AUTO_GENERATED, f"no-reply sender {sender}", True)
     if precedence in {"bulk", "junk", "list"}:
