@@ -12,6 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.template import TemplateSyntaxError
@@ -60,6 +61,16 @@ class IngestOutcome:
     error: str = ""
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # entries that could not be stored
+
+
+def link_fragment(url: str) -> str:
+    """The #fragment of a permalink: url_key ignores it, but a weblog that publishes each
+    entry at an anchor of one page makes it part of the article's address."""
+    return urlsplit(url).fragment if "#" in url else ""
+
+
+def _same_fragment(stored: str, new: str) -> bool:
+    return stored == new or not stored or not new
 
 
 def fit(model, name: str, value: str) -> str:
@@ -230,12 +241,22 @@ def _store_entry(feed: Feed, entry: ParsedEntry, now: datetime) -> str:
             .select_related("origin")
             .filter(origin=feed.origin, guid=stored_guid(entry.guid))
             .first()
-            or Item.objects.select_for_update()
-            .select_related("origin")
-            .filter(url_key=key)
-            .order_by("pk")
-            .first()
         )
+        if existing is None:
+            # The article under a new guid: the same URL. A weblog's entries at anchors of
+            # one page (#a1, #a2) are distinct articles, though: two different fragments
+            # never match (a fragment added or dropped, "#top", still does).
+            same_url = (
+                Item.objects.select_for_update()
+                .select_related("origin")
+                .filter(url_key=key)
+                .order_by("pk")
+            )
+            fragment = link_fragment(entry.link)
+            existing = next(
+                (i for i in same_url if _same_fragment(link_fragment(i.original_url), fragment)),
+                None,
+            )
         if existing is not None:
             if existing.origin_id != feed.origin_id:
                 # The same article seen in another site's feed: not stored twice, and that
@@ -259,7 +280,7 @@ def entries_store(feed: Feed, parsed: ParsedFeed, outcome: IngestOutcome) -> Non
         if len(entry.link) > Item._meta.get_field("original_url").max_length:
             outcome.warnings.append(f"entry {entry.title[:60]!r}: link too long, skipped")
             continue
-        key = url_key(entry.link)
+        key = (url_key(entry.link), link_fragment(entry.link))
         if key in seen_keys:
             outcome.warnings.append(f"entry {entry.title[:60]!r} repeats a link: skipped")
             continue
