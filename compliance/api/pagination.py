@@ -1,4 +1,6 @@
-"""Page-number pagination with a ceiling; a page that does not exist is a 400."""
+"""Page-number pagination with a ceiling; a malformed page number is a 400, a page past the
+last one a 404 (it is well-formed, as the schema says: refusing it as invalid would be
+wrong)."""
 
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -24,7 +26,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except pagination.NotFound:
-            raise ValidationError({self.page_query_param: ["There is no such page."]}) from None
+            raise pagination.NotFound("There is no such page.") from None
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
