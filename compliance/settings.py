@@ -308,7 +308,8 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
 # non-public address stays refused, first request or redirect alike.
 FETCH_ALLOW_LOOPBACK = env_bool("FETCH_ALLOW_LOOPBACK", False)
 FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 15)
-FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
+# A full-text feed of 10,000 items is about 15 MB (bench/ingest.py prints its size).
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 32 * 1024 * 1024)
 FETCH_USER_AGENT = env_str(
     "FETCH_USER_AGENT", f"courtesy-feed-fetcher/0.1 (+{SITE_URL}; {CONTACT_EMAIL})"
 )
