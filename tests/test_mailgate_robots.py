@@ -265,8 +265,9 @@ def test_scheme_less_urls_of_our_origins_and_urls_in_the_subject_are_read(origin
 
 
 @pytest.mark.django_db
-def test_a_web_forms_mail_is_answered_to_the_person_in_reply_to(origin):
-    mailgate(fixture("web-form.eml"))
+@pytest.mark.parametrize("robot", ["wordpress", "noreply"])
+def test_a_web_forms_mail_is_answered_to_the_person_in_reply_to(origin, robot):
+    mailgate(fixture("web-form.eml").replace(b"<wordpress@", f"<{robot}@".encode()))
     removal_request = RemovalRequest.objects.get()
     assert (removal_request.requester_email, removal_request.requester_name) == (
         "petra@rights.example",

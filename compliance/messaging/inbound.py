@@ -331,7 +331,7 @@ def mail_read(raw: bytes) -> IncomingMail | None:
     if sender[0].lower() in _own_addresses():
         robot = robots.Robot(robots.Kind.OWN, "sent from our own address", True)
     else:
-        robot = robots.robot_signs(message, sender=sender[0], subject=subject)
+        robot = robots.robot_signs(message, sender=sender[0], subject=subject, answer_to=address)
     return IncomingMail(
         message=message,
         address=address,

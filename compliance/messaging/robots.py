@@ -82,8 +82,10 @@ def is_delivery_report(message: EmailMessage) -> bool:
         return False
 
 
-def robot_signs(message: EmailMessage, *, sender: str, subject: str) -> Robot:
-    """What kind of program sent the message, if any, and the sign that says so."""
+def robot_signs(message: EmailMessage, *, sender: str, subject: str, answer_to: str = "") -> Robot:
+    """What kind of program sent the message, if any, and the sign that says so. A no-reply
+    sender is no sign when the answer goes elsewhere (`answer_to`: a web form's mail comes
+    from its robot, on behalf of the person its Reply-To names)."""
     local_part = sender.rpartition("@")[0]
     null_sender = _value(message, "Return-Path") == "<>"
     if is_delivery_report(message):
@@ -108,7 +110,7 @@ def robot_signs(message: EmailMessage, *, sender: str, subject: str) -> Robot:
     if null_sender:
         # What RFC 3834 (section 3.3) asks of auto-replies; no person's mail has it.
         return Robot(Kind.AUTO_REPLY, "null return path (Return-Path: <>)", True)
-    if NOREPLY_SENDERS.match(local_part):
+    if NOREPLY_SENDERS.match(local_part) and answer_to.lower() in {"", sender.lower()}:
         return Robot(Kind.AUTO_GENERATED, f"no-reply sender {sender}", True)
     if precedence in {"bulk", "junk", "list"}:
         return Robot(Kind.AUTO_GENERATED, f"Precedence: {precedence}", False)
