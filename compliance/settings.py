@@ -360,7 +360,8 @@ PUBLIC_RECORDS_TIMEOUT_SECONDS = env_int("PUBLIC_RECORDS_TIMEOUT_SECONDS", 30)
 # non-public address stays refused, first request or redirect alike.
 FETCH_ALLOW_LOOPBACK = env_bool("FETCH_ALLOW_LOOPBACK", False)
 FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 15)
-FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
+# A full-text feed of 10,000 items is about 15 MB (bench/ingest.py prints its size).
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 32 * 1024 * 1024)
 FETCH_USER_AGENT = env_str(
     "FETCH_USER_AGENT", f"courtesy-feed-fetcher/0.1 (+{SITE_URL}; {CONTACT_EMAIL})"
 )
@@ -381,6 +382,9 @@ OPTOUT_DNS_NAMESERVERS = env_list("OPTOUT_DNS_NAMESERVERS", [])
 TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
 # Removal requests accepted from one client address (form and API) per hour; 0: no limit.
 TAKEDOWN_RATE_LIMIT_PER_HOUR = env_int("TAKEDOWN_RATE_LIMIT_PER_HOUR", 5)
+# mailgate acknowledges at most this many requests per sender address in 24 hours; beyond
+# it a request is still opened, but flagged for staff and not answered (no loop with a robot).
+MAILGATE_ACKNOWLEDGEMENTS_PER_DAY = env_int("MAILGATE_ACKNOWLEDGEMENTS_PER_DAY", 3)
 # The takedown job confirms nothing before its self-check has requested each hidden item's
 # page, /feed/ and /sitemap.xml from this address: SITE_URL unless the workers reach the
 # site by another (internal) address, e.g. http://web:8000.

@@ -1,4 +1,6 @@
-"""Page-number pagination with a ceiling; a page that does not exist is a 400.
+"""Page-number pagination with a ceiling; a malformed page number is a 400, a page past the
+last one a 404 (it is well-formed, as the schema says: refusing it as invalid would be
+wrong).
 
 No list counts all its rows for every page: `count` is exact up to COUNT_EXACT_UP_TO (a
 COUNT over at most that many rows) and beyond it the database planner's estimate, with
@@ -67,7 +69,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except pagination.NotFound:
-            raise ValidationError({self.page_query_param: ["There is no such page."]}) from None
+            raise pagination.NotFound("There is no such page.") from None
 
     def get_paginated_response(self, data):
         return Response(

@@ -48,10 +48,11 @@ from .exceptions import (
     domain_errors,
     error,
 )
-from .filters import BooleanFilter, DayRangeFilter, IdFilter
+from .filters import BooleanFilter, DayRangeFilter, IdFilter, MultipleChoiceFilter
 from .permissions import IsOfficer, IsStaff, MayWithdraw
 from .serializers import (
     REFERENCE,
+    WEB_URL,
     OptionalReasonInputSerializer,
     ReasonInputSerializer,
     StrictBooleanField,
@@ -63,6 +64,11 @@ from .serializers import (
 Role, Scope, Ground = RemovalRequest.Role, RemovalRequest.Scope, RemovalRequest.Ground
 # What the admin's "Mark withdrawn" tells the requester when staff give no reason.
 STAFF_WITHDRAWAL = "Marked withdrawn by our staff."
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class StatementField(StrictBooleanField):
+    """A statement the requester must make: only `true` is valid (the form refuses false)."""
 
 
 def _length(field: str) -> int:
@@ -84,8 +90,7 @@ class RemovalRequestInputSerializer(serializers.Serializer):
     )
     role = StrictChoiceField(choices=Role.choices)
     urls = serializers.ListField(
-        # Blank entries are skipped, as the form skips blank lines.
-        child=StrictCharField(max_length=intake.MAX_URL_LENGTH, allow_blank=True),
+        child=StrictCharField(max_length=intake.MAX_URL_LENGTH, validators=[WEB_URL]),
         min_length=1,
         max_length=intake.MAX_URLS,
         help_text="The http(s) addresses of the pages concerned: ours or the originals.",
@@ -96,8 +101,8 @@ class RemovalRequestInputSerializer(serializers.Serializer):
     )
     ground = StrictChoiceField(choices=Ground.choices)
     explanation = StrictCharField(max_length=intake.MAX_EXPLANATION)
-    good_faith = StrictBooleanField(help_text="The good-faith statement; must be true.")
-    accuracy = StrictBooleanField(help_text="The accuracy statement; must be true.")
+    good_faith = StatementField(help_text="The good-faith statement; must be true.")
+    accuracy = StatementField(help_text="The accuracy statement; must be true.")
     signature = StrictCharField(
         max_length=_length("signature"), help_text="The requester's full name, typed."
     )
@@ -234,7 +239,7 @@ class RemovalRequestOutputSerializer(serializers.Serializer):
 
 
 class RemovalRequestFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(
+    status = MultipleChoiceFilter(
         choices=RemovalRequest.Status.choices, help_text="Repeat for several."
     )
     channel = django_filters.ChoiceFilter(choices=RemovalRequest.Channel.choices)

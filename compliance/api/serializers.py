@@ -2,6 +2,7 @@
 
 import re
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -16,8 +17,36 @@ REFERENCE = re.compile(r"TD-[0-9]{4}-[0-9]{5,12}")
 # --- strict JSON types: a number is not a string, "true" is not a boolean --------------------
 
 
+# "Holds something besides white space", written so that it means the same in the schema
+# (ECMA-262, whose \s has U+FEFF but not U+001C-U+001F or U+0085) and here (Python, whose
+# str.strip() removes exactly the characters its \s matches): a value of spaces alone is
+# refused by both.
+NOT_BLANK = RegexValidator(
+    r"[^\s\x1c-\x1f\x85\ufeff]", message="This field may not be blank.", code="blank"
+)
+# An http(s) address in ASCII (an address with other characters is sent percent-encoded),
+# exactly as the schema states it: a host, an optional port up to 65535, then anything
+# printable. The API refuses what does not match, so the document and the answers agree.
+WEB_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
+    r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
+    r"([/?#][!-~]*)?$"
+)
+WEB_URL = RegexValidator(
+    WEB_URL_PATTERN, message="Not a web address starting with http(s)://.", code="invalid"
+)
+
+
 class StrictCharField(serializers.CharField):
+    """A JSON string; when blank is not allowed, one with more than white space in it (the
+    schema says so with a pattern)."""
+
     default_error_messages = {"invalid": "Not a valid string."}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not self.allow_blank and not any(v is WEB_URL for v in self.validators):
+            self.validators.append(NOT_BLANK)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -81,7 +81,8 @@ def request_submit(
     values (an unknown channel, role, scope or ground) raise ValueError. With a
     `client_key`, the hourly rate limit applies: beyond it, intake.RateLimited is raised
     and nothing is stored. Without `acknowledge` (a verified opt-out, whose address needs
-    no confirming) no mail is sent here."""
+    no confirming, or mail a program sent, which must not be answered) no acknowledgement
+    is queued."""
     check_choice("channel", channel, RemovalRequest.Channel, blank=False)
     check_choice("role", role, RemovalRequest.Role, blank=True)
     check_choice("scope", scope, RemovalRequest.Scope, blank=False)
@@ -137,19 +138,22 @@ def request_submit(
         if incoming_message is not None:
             Message.objects.filter(pk=incoming_message.pk).update(case=removal_request.reference)
             incoming_message.case = removal_request.reference
-        if not acknowledge:
-            return removal_request
-        request_mail(
-            removal_request=removal_request,
-            kind="acknowledgement",
-            subject="We received your removal request",
-            context={
-                "verification_url": verification_url(removal_request),
-                "verification_days": VERIFICATION_MAX_AGE.days,
-                "targets": list(removal_request.targets.select_related("item")),
-            },
-        )
+        if acknowledge:
+            _acknowledge(removal_request)
     return removal_request
+
+
+def _acknowledge(removal_request: RemovalRequest) -> None:
+    request_mail(
+        removal_request=removal_request,
+        kind="acknowledgement",
+        subject="We received your removal request",
+        context={
+            "verification_url": verification_url(removal_request),
+            "verification_days": VERIFICATION_MAX_AGE.days,
+            "targets": list(removal_request.targets.select_related("item")),
+        },
+    )
 
 
 # A resend button pressed again and again must not become a way to flood an inbox.
