@@ -329,6 +329,19 @@ SELF_CHECK_TIMEOUT_SECONDS = env_int("SELF_CHECK_TIMEOUT_SECONDS", 10)
 SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 0)
 # A request still `processing` this long after its job started is queued again.
 TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
+# Abuse (DSA Art. 23): this many rejections marked manifestly unfounded within the window
+# warn the sender (address; the domain with its own limit, 0: never); one more while warned
+# suspends it from filing for ABUSE_SUSPENSION_DAYS.
+ABUSE_UNFOUNDED_LIMIT = env_int("ABUSE_UNFOUNDED_LIMIT", 3)
+ABUSE_DOMAIN_UNFOUNDED_LIMIT = env_int("ABUSE_DOMAIN_UNFOUNDED_LIMIT", 10)
+ABUSE_WINDOW_DAYS = env_int("ABUSE_WINDOW_DAYS", 180)
+ABUSE_SUSPENSION_DAYS = env_int("ABUSE_SUSPENSION_DAYS", 30)
+# Trusted flaggers' notices (DSA Art. 22) are due this many hours after receipt.
+TRUSTED_FLAGGER_TIME_LIMIT_HOURS = env_int("TRUSTED_FLAGGER_TIME_LIMIT_HOURS", 12)
+# New requests mailgate opens per sender address / per sender domain per hour; beyond,
+# the message is kept for staff, unacknowledged (0: no limit).
+MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR = env_int("MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR", 5)
+MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR = env_int("MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR", 20)
 # Counter-notice restorations count business days: weekends and these dates are skipped.
 TAKEDOWN_HOLIDAYS = env_dates("TAKEDOWN_HOLIDAYS")
 

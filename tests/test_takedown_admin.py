@@ -106,9 +106,12 @@ def test_queue_shows_open_requests_by_deadline_with_overdue_marked(officer_clien
     assert list(response.context["cl"].result_list) == [overdue, soon, later]
     assert closed.reference not in response.content.decode()
     html = response.content.decode()
-    assert html.count("OVERDUE") == 1
+    # Time left in words, red when overdue.
+    assert html.count('class="overdue"') == 1
     row = html[html.index(overdue.reference) :]
-    assert row.index("OVERDUE") < row.index("</tr>")
+    assert row.index("overdue by 2\xa0hours") < row.index("</tr>")
+    soon_row = html[html.index(soon.reference) :]
+    assert soon_row.index("1\xa0hour") < soon_row.index("</tr>")
 
 
 @pytest.mark.django_db

@@ -75,12 +75,18 @@ class RequestActions:
         form = ReasonForm(request.POST if submitted else None)
         if "apply" in request.POST and form.is_valid():
             reason = form.cleaned_data["reason"].strip()
+            unfounded = form.cleaned_data["manifestly_unfounded"]
             if reason:
                 self._apply(
                     request,
                     queryset,
                     "Rejected",
-                    lambda r: request_reject(removal_request=r, user=request.user, reason=reason),
+                    lambda r: request_reject(
+                        removal_request=r,
+                        user=request.user,
+                        reason=reason,
+                        manifestly_unfounded=unfounded,
+                    ),
                 )
                 return None  # back to the queue
             form.add_error("reason", "Write the reason the requester will receive.")

@@ -48,6 +48,12 @@ class ReasonForm(forms.Form):
         label="Reason sent to the requester",
         help_text="Mailed to the requester as written here.",
     )
+    manifestly_unfounded = forms.BooleanField(
+        required=False,
+        label="Manifestly unfounded",
+        help_text="The notice is manifestly unfounded (DSA Art. 23): it counts towards the "
+        "sender's warning and suspension.",
+    )
 
 
 class CounterNoticeForm(forms.Form):

@@ -1,0 +1,58 @@
+"""The abuse side of the admin: the trusted flaggers' list officers keep, and the sender
+warnings and suspensions (issued by compliance.takedowns.abuse, lifted here by an officer
+with a reason)."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+
+from compliance.core.admin import ReadOnly, StaffMayRead
+from compliance.core.admin_actions import form_action
+from compliance.core.permissions import user_may_decide
+
+from . import abuse
+from .models import SenderMeasure, TrustedFlagger
+
+
+@admin.register(TrustedFlagger)
+class TrustedFlaggerAdmin(StaffMayRead, admin.ModelAdmin):
+    list_display = ("organisation", "addresses", "domains", "active")
+    list_filter = ("active",)
+    search_fields = ("organisation", "addresses", "domains")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # requests point at it: make it inactive instead
+
+    def save_model(self, request, obj, form, change):
+        abuse.trusted_flagger_save(flagger=obj, user=request.user, changed=form.changed_data)
+
+
+@admin.register(SenderMeasure)
+class SenderMeasureAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
+    list_display = ("sender", "kind", "issued_at", "ends_at", "in_force_column", "lifted_at")
+    list_filter = ("kind", ("lifted_at", admin.EmptyFieldListFilter))
+    search_fields = ("sender", "case")
+    actions = ("lift",)
+
+    @admin.display(description="in force", boolean=True)
+    def in_force_column(self, obj):
+        return obj.in_force
+
+    def has_lift_permission(self, request):
+        return user_may_decide(request.user)
+
+    @admin.action(description="Lift (with a reason)…", permissions=["lift"])
+    def lift(self, request, queryset):
+        return form_action(
+            self,
+            request,
+            queryset,
+            action="lift",
+            title="Lift sender measures",
+            intro="The sender may file again at once (a lifted warning no longer leads to a "
+            "suspension). The reason is recorded in the audit trail.",
+            submit_label="Lift",
+            refused=(ValueError, PermissionDenied),
+            apply=lambda measure, data: abuse.sender_measure_lift(
+                measure=measure, user=request.user, reason=data["reason"]
+            ),
+        )
