@@ -56,6 +56,15 @@ class ReasonForm(forms.Form):
     )
 
 
+class ApproveForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        required=False,
+        label="Note (optional)",
+        help_text="Recorded with each approval in the audit trail; not mailed.",
+    )
+
+
 class CounterNoticeForm(forms.Form):
     """The elements of a DMCA 512(g)(3) counter-notification, as staff received them."""
 
