@@ -21,7 +21,6 @@ from .models import ReasonTemplate, RemovalRequest
 from .selectors import request_target_items
 from .state import TransitionError, can_transition
 
-
 # The confirmation page lists this many of each request's items; the count covers all.
 APPROVE_ITEMS_SHOWN = 10
 
