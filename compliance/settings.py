@@ -115,7 +115,7 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "compliance.core.admin_site.CourtesyAdminConfig",  # django.contrib.admin, as ours
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
