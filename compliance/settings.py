@@ -8,7 +8,7 @@ the program at start-up rather than being guessed at.
 
 import os
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -115,7 +115,7 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
 
 INSTALLED_APPS = [
-    "compliance.core.admin_site.CourtesyAdminConfig",  # django.contrib.admin, as ours
+    "compliance.accounts.apps.CourtesyAdminConfig",  # django.contrib.admin, as ours
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -129,8 +129,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "compliance.core",
     "compliance.audit",
+    "compliance.accounts",
     "compliance.items",
     "compliance.messaging",
     "compliance.takedowns",
@@ -145,8 +150,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "compliance.urls"
@@ -186,7 +194,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff accounts (compliance/accounts/): django-axes counts failed logins (a wrong password
+# or second-factor code) per username and locks that username out: guessing one account's
+# password from many addresses is stopped too, and colleagues behind the same address as
+# an attacker can still sign in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # compliance/accounts/admin.py registers its own, with Unlock
+AXES_CLIENT_IP_CALLABLE = "compliance.accounts.lockout.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# A staff session ends after this long without a request.
+SESSION_COOKIE_AGE = env_int("STAFF_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+OTP_TOTP_ISSUER = "courtesy"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

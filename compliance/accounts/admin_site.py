@@ -1,13 +1,26 @@
-"""The staff admin as courtesy's: its name, the domain's apps first in a fixed order, and
-the scheduler's tables (django-celery-beat) under an "Advanced" heading on the index. The
+"""The staff admin as courtesy's: its name, its login (a second factor for those who
+decide: compliance.accounts.forms), the domain's apps first in a fixed order, and the
+scheduler's tables (django-celery-beat) under an "Advanced" heading on the index. The
 index's dashboard is a template tag of the takedowns app (templates/admin/index.html), so
-this lowest layer needs to know nothing about requests."""
+this low layer needs to know nothing about requests."""
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
+
+from .forms import StaffLoginForm
 
 # The domain's apps, in the order staff need them; anything else follows.
-APP_ORDER = ("takedowns", "items", "reports", "messaging", "audit", "auth", "authtoken")
+APP_ORDER = (
+    "takedowns",
+    "items",
+    "reports",
+    "messaging",
+    "audit",
+    "auth",
+    "authtoken",
+    "axes",
+    "otp_totp",
+    "otp_static",
+)
 # Machinery staff rarely touch: shown last, under "Advanced".
 ADVANCED_APPS = ("django_celery_beat",)
 
@@ -16,6 +29,8 @@ class CourtesyAdminSite(admin.AdminSite):
     site_header = "courtesy"
     site_title = "courtesy staff"
     index_title = "Dashboard"
+    login_form = StaffLoginForm
+    login_template = "admin/staff_login.html"
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
@@ -36,7 +51,3 @@ class CourtesyAdminSite(admin.AdminSite):
             "advanced_app_list": [a for a in app_list if a["app_label"] in ADVANCED_APPS],
         }
         return super().index(request, extra_context)
-
-
-class CourtesyAdminConfig(AdminConfig):
-    default_site = "compliance.core.admin_site.CourtesyAdminSite"
