@@ -197,16 +197,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Staff accounts (compliance/accounts/): django-axes counts failed logins (a wrong password
-# or second-factor code) per username and locks that username out: guessing one account's
-# password from many addresses is stopped too, and colleagues behind the same address as
-# an attacker can still sign in.
+# or second-factor code) per username and per client address, and locks out either one
+# that reaches the limit: guessing one account from many addresses, or many accounts from
+# one address, is stopped.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 60))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # compliance/accounts/admin.py registers its own, with Unlock
 AXES_CLIENT_IP_CALLABLE = "compliance.accounts.lockout.client_ip"

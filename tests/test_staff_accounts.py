@@ -92,9 +92,12 @@ def test_repeated_failures_lock_the_login_out_audited_and_an_admin_unlocks(clien
         assert log_in(client, "reader", password="wrong").status_code == 200
     locked = log_in(client, "reader", password="wrong")
     assert locked.status_code == 429 and "Sign-in locked" in locked.content.decode()
-    # Now even the right password is refused.
+    # Now even the right password is refused, and so is anyone from that address.
     assert log_in(client, "reader").status_code == 429
-    event = AuditEvent.objects.get(action="staff.locked_out")  # one per lockout
+    UserFactory(username="colleague")
+    assert log_in(client, "colleague").status_code == 429
+    assert log_in(client_class_from(client), "colleague").status_code == 302
+    event = AuditEvent.objects.get(action="staff.locked_out", after__username="reader")
     assert event.object_id == reader.pk and event.after["username"] == "reader"
 
     admin = UserFactory(username="root", is_superuser=True)
@@ -148,4 +151,5 @@ def test_a_staff_session_ends_after_inactivity(client, settings):
 
 
 def client_class_from(client):
-    return type(client)()
+    """Another browser, elsewhere: the locked-out address would be refused too."""
+    return type(client)(REMOTE_ADDR="192.0.2.10")

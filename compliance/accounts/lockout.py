@@ -1,6 +1,6 @@
 """Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins (a wrong
-password or a wrong second-factor code) the username is locked out for
-LOGIN_LOCKOUT_MINUTES. Every lockout is in the audit trail; staff with
+password or a wrong second-factor code) for a username, or from a client address, that
+username or address is locked out for LOGIN_LOCKOUT_MINUTES. Every lockout is in the audit trail; staff with
 the right permission unlock in the admin (Axes > Access attempts, action Unlock), audited too."""
 
 from axes.models import AccessAttempt
@@ -59,7 +59,7 @@ def lockout_audit(sender, request, username, ip_address, **kwargs):
 
 
 def lockout_lift(*, attempt: AccessAttempt, user) -> int:
-    """Unlock the username of a lockout; audited."""
+    """Unlock the username and the address of a lockout; audited."""
     with transaction.atomic():
         subject = _subject(attempt.username or "") or attempt
         audit_record(
@@ -68,4 +68,4 @@ def lockout_lift(*, attempt: AccessAttempt, user) -> int:
             obj=subject,
             after={"username": attempt.username or "", "ip_address": attempt.ip_address or ""},
         )
-        return reset(username=attempt.username)
+        return reset(username=attempt.username) + reset(ip=attempt.ip_address)
