@@ -54,13 +54,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_pair(name: str) -> tuple[str, str] | None:
-    """"HEADER,value" as a pair (SECURE_PROXY_SSL_HEADER), or None when unset."""
+    """ "HEADER,value" as a pair (SECURE_PROXY_SSL_HEADER), or None when unset."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
     header, sep, value = (part.strip() for part in raw.partition(","))
     if not sep or not header or not value:
-        raise ImproperlyConfigured(f"{name}={raw!r}: expected HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https")
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: expected HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
     return header, value
 
 

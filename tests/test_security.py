@@ -14,7 +14,10 @@ from django.urls import reverse
 from tests.factories import ItemFactory, RemovalRequestFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-INLINE = re.compile(r"<(script|style)\b(?![^>]*\bsrc=)([^>]*)>", re.I)
+# Inline <script> (not a JSON data block, which browsers never run) and <style> elements.
+INLINE = re.compile(
+    r"<(script|style)\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")([^>]*)>", re.I
+)
 NONCE = re.compile(r"'nonce-([^']+)'")
 
 

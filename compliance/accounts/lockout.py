@@ -1,7 +1,8 @@
 """Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins (a wrong
 password or a wrong second-factor code) for a username, or from a client address, that
-username or address is locked out for LOGIN_LOCKOUT_MINUTES. Every lockout is in the audit trail; staff with
-the right permission unlock in the admin (Axes > Access attempts, action Unlock), audited too."""
+username or address is locked out for LOGIN_LOCKOUT_MINUTES. Every lockout is in the
+audit trail; staff with the right permission unlock in the admin (Axes > Access
+attempts, action Unlock), audited too."""
 
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
@@ -35,9 +36,7 @@ def _already_recorded(username: str) -> bool:
     """axes signals again at each attempt while locked: one event per lockout is enough."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     last = (
-        AuditEvent.objects.filter(
-            action__in=["staff.locked_out", "staff.unlocked"], at__gte=since
-        )
+        AuditEvent.objects.filter(action__in=["staff.locked_out", "staff.unlocked"], at__gte=since)
         .filter(after__username=username)
         .order_by("-at", "-id")
         .first()
