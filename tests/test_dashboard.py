@@ -38,6 +38,7 @@ def make_queue(officer, now):
     SenderMeasure.objects.create(
         sender="y@spam.example", kind="warning", ends_at=hours(48), lifted_at=now
     )
+    SenderMeasure.objects.create(sender="z@spam.example", kind="warning", ends_at=hours(-1))
 
 
 def test_every_count_is_a_link_to_a_list_of_that_many(client):
@@ -49,6 +50,7 @@ def test_every_count_is_a_link_to_a_list_of_that_many(client):
         label: (href.replace("&amp;", "&"), int(n)) for label, href, n in FIGURE.findall(page)
     }
     expected = {
+        "Queue": 7,  # the open ones and the flagged completed one
         "Received": 2,
         "Verified": 2,
         "Approved": 1,

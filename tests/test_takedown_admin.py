@@ -110,7 +110,7 @@ def test_queue_shows_open_requests_by_deadline_with_overdue_marked(officer_clien
     # Time left in words, red when overdue.
     assert html.count('class="overdue"') == 1
     row = html[html.index(overdue.reference) :]
-    assert row.index("overdue by 2\xa0hours") < row.index("</tr>")
+    assert row.index("overdue 2\xa0hours") < row.index("</tr>")
     soon_row = html[html.index(soon.reference) :]
     assert soon_row.index("1\xa0hour") < soon_row.index("</tr>")
 

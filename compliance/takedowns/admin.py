@@ -42,6 +42,8 @@ from .selectors import request_covered_items, request_targets, request_thread
 from .state import TransitionError
 
 COVERED_ITEMS_SHOWN = 50
+# The queue's narrow words for the scope (the request's page gives the full ones).
+SCOPE_SHORT = {"items": "listed items", "author": "the author", "origin": "whole origin"}
 SECTIONS = "admin/takedowns/sections"
 
 
@@ -56,10 +58,10 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
         "status_column",
         "time_left",
         "attention",
-        "assignee",
+        "assignee_column",
         "ground",
-        "scope",
-        "origin",
+        "scope_column",
+        "origin_column",
         "channel",
     )
     list_display_links = ("reference_column",)
@@ -271,12 +273,30 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
     def reference_column(self, obj):
         if obj.trusted_flagger_id:
             return format_html(
-                '{} <span class="trusted-flagger" title="Trusted flagger: {}">★ {}</span>',
+                '{} <span class="trusted-flagger" title="Trusted flagger: {}">★</span>',
                 obj.reference,
-                obj.trusted_flagger,
                 obj.trusted_flagger,
             )
         return obj.reference
+
+    @admin.display(description="assignee", ordering="assignee__username")
+    def assignee_column(self, obj):
+        if obj.assignee is None:
+            return "—"
+        name = obj.assignee.get_username()
+        return format_html('<span class="clip" title="{}">{}</span>', name, name)
+
+    @admin.display(description="origin", ordering="origin__domain")
+    def origin_column(self, obj):
+        if obj.origin is None:
+            return "—"
+        return format_html(
+            '<span class="clip" title="{}">{}</span>', obj.origin, obj.origin.domain
+        )
+
+    @admin.display(description="scope", ordering="scope")
+    def scope_column(self, obj):
+        return SCOPE_SHORT.get(obj.scope, obj.scope)
 
     @admin.display(description="time left", ordering="due_at")
     def time_left(self, obj):
@@ -285,7 +305,7 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
         now = timezone.now()
         if obj.due_at < now:
             return format_html(
-                '<strong class="overdue" style="color: #ba2121;">overdue by {}</strong>',
+                '<strong class="overdue" style="color: #ba2121;">overdue {}</strong>',
                 timesince(obj.due_at, now, depth=1),
             )
         return format_html(
@@ -314,9 +334,13 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
             )
         return when
 
-    @admin.display(description="⚑", boolean=True)
+    @admin.display(description="⚑", ordering="attention_needed")
     def attention(self, obj):
-        return bool(obj.attention_needed) or None
+        if not obj.attention_needed:
+            return ""
+        return format_html(
+            '<span class="attention" title="{}">⚑</span>', obj.attention_needed[:300]
+        )
 
     @admin.display(description="sender's history")
     def sender_history(self, obj):

@@ -26,10 +26,26 @@ class TrustedFlaggerAdmin(StaffMayRead, admin.ModelAdmin):
         abuse.trusted_flagger_save(flagger=obj, user=request.user, changed=form.changed_data)
 
 
+class InForceFilter(admin.SimpleListFilter):
+    title = "in force"
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In force"), ("no", "Lifted or over")]
+
+    def queryset(self, request, queryset):
+        in_force = SenderMeasure.objects.in_force().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=in_force)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=in_force)
+        return queryset
+
+
 @admin.register(SenderMeasure)
 class SenderMeasureAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     list_display = ("sender", "kind", "issued_at", "ends_at", "in_force_column", "lifted_at")
-    list_filter = ("kind", ("lifted_at", admin.EmptyFieldListFilter))
+    list_filter = (InForceFilter, "kind")
     search_fields = ("sender", "case")
     actions = ("lift",)
 

@@ -39,6 +39,7 @@ def dashboard(*, user, now=None) -> dict:
     in_queue = is_open | ~Q(attention_needed="")
     counts = RemovalRequest.objects.aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in OPEN_STATUSES},
+        in_queue=Count("pk", filter=in_queue),
         overdue=Count("pk", filter=is_open & Q(due_at__lt=now)),
         due_soon=Count("pk", filter=is_open & Q(due_at__gte=now, due_at__lt=now + SOON)),
         attention=Count("pk", filter=~Q(attention_needed="")),
@@ -75,14 +76,13 @@ def dashboard(*, user, now=None) -> dict:
         for event in AuditEvent.objects.order_by("-at", "-id")[:RECENT_EVENTS]
     ]
     return {
-        "total_open": sum(f.count for f in by_status),
+        "in_queue": counts["in_queue"],
         "by_status": by_status,
         "deadlines": deadlines,
         "failures": failures,
         "measures": list(measures.order_by("-issued_at")[:10]),
         "measures_count": measures.count(),
-        "measures_url": reverse("admin:takedowns_sendermeasure_changelist")
-        + "?lifted_at__isnull=True",
+        "measures_url": reverse("admin:takedowns_sendermeasure_changelist") + "?in_force=yes",
         "recent": recent,
         "audit_url": reverse("admin:audit_auditevent_changelist"),
         "queue_url": _queue(),
