@@ -290,9 +290,7 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
     def origin_column(self, obj):
         if obj.origin is None:
             return "—"
-        return format_html(
-            '<span class="clip" title="{}">{}</span>', obj.origin, obj.origin.domain
-        )
+        return format_html('<span class="clip" title="{}">{}</span>', obj.origin, obj.origin.domain)
 
     @admin.display(description="scope", ordering="scope")
     def scope_column(self, obj):
