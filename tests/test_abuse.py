@@ -94,7 +94,9 @@ def test_a_mailed_duplicate_joins_the_thread_of_the_open_request():
         f"Subject: Remove this\r\nMessage-ID: <dup-1@rights.example>\r\n\r\n"
         f"Please remove {item.original_url}\r\n"
     ).encode()
-    call_command("mailgate", stdin=io.BytesIO(raw), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("mailgate", stdin=io.BytesIO(raw), stdout=out)
+    assert out.getvalue().startswith(f"added to the thread of {first.reference}")
     assert RemovalRequest.objects.count() == 1
     assert Message.objects.get(message_id="<dup-1@rights.example>").case == first.reference
 

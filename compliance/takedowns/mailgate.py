@@ -97,6 +97,9 @@ def message_receive(*, raw: bytes) -> Inbound:
             explanation=explanation,
             incoming_message=incoming,
         )
+    if getattr(removal_request, "joined_existing", False):
+        # The same notice again from the verified sender: it joined the open request.
+        return Inbound(Outcome.JOINED, incoming, removal_request, note="duplicate notice")
     return Inbound(Outcome.OPENED, incoming, removal_request)
 
 
