@@ -177,9 +177,12 @@ def test_approve_shows_what_would_come_down_and_asks_first(
     assert button["y"] >= title["y"] + title["height"]
     assert approve.evaluate("e => getComputedStyle(e).borderRadius") != "0px"
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "staff-request-page.png")
     approve.click()
     summary = page.locator("#approve-summary")
     summary.wait_for()
+    page.screenshot(path=ARTIFACTS / "staff-approve-confirmation.png", full_page=True)
     assert "3 items" in summary.inner_text()
     listed = page.locator(".approve-request li")
     assert listed.count() == 3 and "Invented harbour story 0" in listed.first.inner_text()
