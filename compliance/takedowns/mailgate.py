@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
@@ -21,8 +22,9 @@ from compliance.core.normalise import plain_text
 from compliance.messaging import inbound
 from compliance.messaging.models import Message
 
+from .abuse import suspension_in_force
 from .casework import request_flag
-from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS
+from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS, mail_sender_allowed
 from .models import RemovalRequest
 from .selectors import request_for_reference
 from .submission import request_submit
@@ -36,6 +38,7 @@ class Outcome:
     JOINED = "joined"  # a reply, added to its request's thread
     AUTOMATIC = "automatic"  # an auto-reply, bounce or list mail: recorded, nothing opened
     DUPLICATE = "duplicate"  # the same Message-ID again (the mail server retried)
+    HELD = "held"  # over the sender's rate limit, or a suspended sender: kept, unanswered
     UNPARSEABLE = "unparseable"  # not a mail message: kept for staff
 
 
@@ -78,6 +81,10 @@ def message_receive(*, raw: bytes) -> Inbound:
         if mail.automatic:
             incoming = Message.objects.create(kind="automatic", **mail.fields)
             return Inbound(Outcome.AUTOMATIC, incoming, note=mail.automatic)
+        held = _held_reason(mail)
+        if held:
+            incoming = Message.objects.create(kind="held", **mail.fields)
+            return Inbound(Outcome.HELD, incoming, note=held)
         incoming = Message.objects.create(kind="request", **mail.fields)
         explanation = mail.text.strip() or plain_text(mail.html)
         if len(explanation) > MAX_EXPLANATION:
@@ -90,7 +97,19 @@ def message_receive(*, raw: bytes) -> Inbound:
             explanation=explanation,
             incoming_message=incoming,
         )
+    if getattr(removal_request, "joined_existing", False):
+        # The same notice again from the verified sender: it joined the open request.
+        return Inbound(Outcome.JOINED, incoming, removal_request, note="duplicate notice")
     return Inbound(Outcome.OPENED, incoming, removal_request)
+
+
+def _held_reason(mail: inbound.IncomingMail) -> str:
+    """Why a new message opens no request and gets no acknowledgement ("" if it may):
+    its sender's hourly limit, or a suspension (compliance.takedowns.abuse)."""
+    suspended = suspension_in_force(mail.address)
+    if suspended is not None:
+        return f"{suspended.sender} is suspended from filing until {suspended.ends_at:%Y-%m-%d}"
+    return mail_sender_allowed(mail.address, timezone.now())
 
 
 def _join_thread(removal_request: RemovalRequest, mail: inbound.IncomingMail) -> Inbound:

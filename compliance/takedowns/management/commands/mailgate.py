@@ -65,6 +65,8 @@ class Command(BaseCommand):
             line = f"added to the thread of {result.removal_request.reference}"
         elif result.outcome == Outcome.AUTOMATIC:
             line = f"automatic mail ({result.note}): recorded, no request opened"
+        elif result.outcome == Outcome.HELD:
+            line = f"kept for staff, not acknowledged: {result.note}"
         else:
             line = "already received (same Message-ID): nothing to do"
         self.stdout.write(f"{line} (message #{result.message.pk})")
