@@ -8,10 +8,11 @@ the program at start-up rather than being guessed at.
 
 import os
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,6 +51,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def env_pair(name: str) -> tuple[str, str] | None:
+    """ "HEADER,value" as a pair (SECURE_PROXY_SSL_HEADER), or None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, sep, value = (part.strip() for part in raw.partition(","))
+    if not sep or not header or not value:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: expected HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    return header, value
 
 
 def env_dates(name: str) -> list[date]:
@@ -115,7 +129,7 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "compliance.accounts.apps.CourtesyAdminConfig",  # django.contrib.admin, as ours
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -128,8 +142,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "compliance.core",
     "compliance.audit",
+    "compliance.accounts",
     "compliance.items",
     "compliance.messaging",
     "compliance.destinations",
@@ -141,13 +161,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "compliance.urls"
@@ -164,6 +188,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "compliance.core.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -202,7 +227,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff accounts (compliance/accounts/): django-axes counts failed logins (a wrong password
+# or second-factor code) per username and per client address, and locks out either one
+# that reaches the limit: guessing one account from many addresses, or many accounts from
+# one address, is stopped.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # compliance/accounts/admin.py registers its own, with Unlock
+AXES_CLIENT_IP_CALLABLE = "compliance.accounts.lockout.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# A staff session ends after this long without a request.
+SESSION_COOKIE_AGE = env_int("STAFF_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+OTP_TOTP_ISSUER = "courtesy"
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -222,7 +267,37 @@ if DEBUG:
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# HTTPS, from the environment (README: "Running in production"). Behind a proxy that
+# terminates TLS, SECURE_PROXY_SSL_HEADER names the header it sets and the value meaning
+# HTTPS, e.g. "HTTP_X_FORWARDED_PROTO,https" (the proxy must overwrite it on every request).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = env_bool("SESSION_COOKIE_HTTPONLY", True)
+CSRF_COOKIE_HTTPONLY = env_bool("CSRF_COOKIE_HTTPONLY", True)
+# Content-Security-Policy on every response (django-csp): scripts and <style> elements
+# only from here or with the response's nonce; style attributes stay allowed (the
+# compliance report is written for mail clients, which drop <style>, and its charts are
+# inline SVG); images also from https: (republished articles keep their origin's images).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:", "https:"],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 LOGIN_URL = "admin:login"
 
 LOGGING = {
@@ -398,6 +473,19 @@ SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 0)
 SELF_CHECK_CONCURRENCY = env_int("SELF_CHECK_CONCURRENCY", 8)
 # A request still `processing` this long after its job started is queued again.
 TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
+# Abuse (DSA Art. 23): this many rejections marked manifestly unfounded within the window
+# warn the sender (address; the domain with its own limit, 0: never); one more while warned
+# suspends it from filing for ABUSE_SUSPENSION_DAYS.
+ABUSE_UNFOUNDED_LIMIT = env_int("ABUSE_UNFOUNDED_LIMIT", 3)
+ABUSE_DOMAIN_UNFOUNDED_LIMIT = env_int("ABUSE_DOMAIN_UNFOUNDED_LIMIT", 10)
+ABUSE_WINDOW_DAYS = env_int("ABUSE_WINDOW_DAYS", 180)
+ABUSE_SUSPENSION_DAYS = env_int("ABUSE_SUSPENSION_DAYS", 30)
+# Trusted flaggers' notices (DSA Art. 22) are due this many hours after receipt.
+TRUSTED_FLAGGER_TIME_LIMIT_HOURS = env_int("TRUSTED_FLAGGER_TIME_LIMIT_HOURS", 12)
+# New requests mailgate opens per sender address / per sender domain per hour; beyond,
+# the message is kept for staff, unacknowledged (0: no limit).
+MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR = env_int("MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR", 5)
+MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR = env_int("MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR", 20)
 # Counter-notice restorations count business days: weekends and these dates are skipped.
 TAKEDOWN_HOLIDAYS = env_dates("TAKEDOWN_HOLIDAYS")
 

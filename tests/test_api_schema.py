@@ -80,7 +80,11 @@ def test_the_docs_page_needs_nothing_from_the_internet(db):
     page = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
-    assert '"/api/schema/"' in page
+    # Its script is a file of its own (no inline script: the Content-Security-Policy).
+    assert '<script src="/api/docs/?script="></script>' in page
+    script = APIClient().get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert '"/api/schema/"' in script.content.decode()
     for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css"):
         assert finders.find(f"drf_spectacular_sidecar/swagger-ui-dist/{asset}"), asset
 
@@ -97,6 +101,8 @@ def test_the_docs_render_offline_in_a_browser(page, live_server):
             outside.append(route.request.url)
             route.abort()
 
+    console = []
+    page.on("console", lambda message: console.append(message.text))
     page.route("**/*", only_here)
     page.goto(f"{live_server.url}/api/docs/")
     title = page.locator(".swagger-ui .info .title")
@@ -107,6 +113,7 @@ def test_the_docs_render_offline_in_a_browser(page, live_server):
     drawn = set(paths.all_inner_texts())
     assert {"/api/v1/removal-requests/", "/api/v1/items/{slug}/"} <= {p.strip() for p in drawn}
     assert outside == []
+    assert not [m for m in console if "Content Security Policy" in m], console
 
 
 # --- schemathesis --------------------------------------------------------------------------

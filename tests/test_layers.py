@@ -27,6 +27,7 @@ def test_the_project_keeps_its_layering():
     assert LAYERS == (
         "core",
         "audit",
+        "accounts",
         "messaging",
         "items",
         "destinations",

@@ -129,7 +129,12 @@ def test_form_verify_officer_approval_then_the_worker_takes_it_down(
     client.force_login(officer)
     client.post(
         reverse("admin:takedowns_removalrequest_changelist") + "?queue=all",
-        {"action": "approve", "_selected_action": [removal_request.pk], "index": 0},
+        {
+            "action": "approve",
+            "_selected_action": [removal_request.pk],
+            "index": 0,
+            "apply": "1",
+        },
     )
     client.logout()
     wait_for_status(removal_request, Status.COMPLETED, celery_worker)

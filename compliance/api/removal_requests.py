@@ -27,14 +27,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from compliance.core.actors import Actor
 from compliance.reports.models import DsaStatement, PublicRecordState
-from compliance.takedowns import intake
+from compliance.takedowns import abuse, intake
 from compliance.takedowns.decisions import request_approve, request_reject, request_withdraw
 from compliance.takedowns.forms import RemovalRequestForm
 from compliance.takedowns.models import OPEN_STATUSES, RemovalRequest, RemovalTarget
@@ -144,6 +144,10 @@ class ReceiptSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+JOINED_DETAIL = (
+    "The requester's verified address has an open request for these URLs: this notice "
+    "joined it, and nothing new was opened."
+)
 RECEIPT_DETAIL = (
     "We received your removal request and mailed the requester's address a link to confirm "
     "it; that mail also holds the link to the request's status page. Nothing happens until "
@@ -338,7 +342,12 @@ class RemovalRequestViewSet(GenericViewSet):
         request=RemovalRequestInputSerializer,
         responses={
             201: ReceiptSerializer,
+            200: ReceiptSerializer,
             400: BAD_REQUEST,
+            403: error(
+                "The requester's address is suspended from filing (repeated manifestly "
+                "unfounded notices)."
+            ),
             413: error("The body is too large."),
             429: error("Too many requests from this client address; see Retry-After."),
         },
@@ -361,6 +370,11 @@ class RemovalRequestViewSet(GenericViewSet):
                 detail="Too many removal requests from this address in the last hour; "
                 f"try again in {math.ceil(wait / 60)} minute(s).",
             ) from None
+        except abuse.SenderSuspended as suspended:
+            raise PermissionDenied(detail=str(suspended)) from None
+        if getattr(removal_request, "joined_existing", False):
+            receipt = ReceiptSerializer({**_receipt(removal_request), "detail": JOINED_DETAIL})
+            return Response(receipt.data, status=status.HTTP_200_OK)
         receipt = ReceiptSerializer({**_receipt(removal_request), "detail": RECEIPT_DETAIL})
         return Response(receipt.data, status=status.HTTP_201_CREATED)
 

@@ -1,7 +1,8 @@
 """The apps' layering, and the check that keeps it (run by `manage.py check`, so by `make lint`
 and at every start-up), with the size of modules.
 
-    core ← audit ← messaging ← items ← destinations ← takedowns ← licensing ← reports ← web ← api
+    core ← audit ← accounts ← messaging ← items ← destinations ← takedowns ← licensing ← reports
+        ← web ← api
 
 An app may import from its own layer and the layers to its left, never to its right, not
 even inside a function; its models' relations point the same way. Where a lower app needs a
@@ -23,6 +24,7 @@ from django.core import checks
 LAYERS = (
     "core",
     "audit",
+    "accounts",
     "messaging",
     "items",
     "destinations",

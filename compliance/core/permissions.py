@@ -25,6 +25,11 @@ OFFICER_PERMISSIONS = {
         "add_reasontemplate",
         "change_reasontemplate",
         "delete_reasontemplate",
+        # takedowns 0010: the trusted flaggers' list, sender warnings and suspensions.
+        "view_trustedflagger",
+        "add_trustedflagger",
+        "change_trustedflagger",
+        "view_sendermeasure",
     ],
     "items": [
         "view_item",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from compliance.core.actors import Actor
 from compliance.core.queue import enqueue_on_commit
 
+from .abuse import sender_measures_apply
 from .mail import request_mail
 from .models import RemovalRequest
 from .reversal import takedown_undo
@@ -77,8 +78,12 @@ def request_approve(*, removal_request: RemovalRequest, user, reason: str = "") 
         return approve(removal_request, actor=Actor.staff(user), reason=reason.strip(), user=user)
 
 
-def request_reject(*, removal_request: RemovalRequest, user, reason: str) -> RemovalRequest:
-    """A compliance officer rejects a request; the reason is mailed to the requester."""
+def request_reject(
+    *, removal_request: RemovalRequest, user, reason: str, manifestly_unfounded: bool = False
+) -> RemovalRequest:
+    """A compliance officer rejects a request; the reason is mailed to the requester. A
+    rejection marked manifestly unfounded counts towards the sender's warning and
+    suspension (compliance.takedowns.abuse), in the same transaction."""
     Actor.staff(user).check_may_decide("reject removal requests")
     reason = (reason or "").strip()
     if not reason:
@@ -95,7 +100,9 @@ def request_reject(*, removal_request: RemovalRequest, user, reason: str) -> Rem
                 "decided_by": user,
                 "decision_reason": reason,
                 "closed_at": now,
+                "manifestly_unfounded": bool(manifestly_unfounded),
             },
+            after={"manifestly_unfounded": True} if manifestly_unfounded else None,
         )
         request_mail(
             removal_request=removal_request,
@@ -103,6 +110,8 @@ def request_reject(*, removal_request: RemovalRequest, user, reason: str) -> Rem
             subject="Your removal request was not granted",
             context={"reason": reason},
         )
+        if manifestly_unfounded:
+            sender_measures_apply(removal_request=removal_request)
     return removal_request
 
 

@@ -97,3 +97,30 @@ def submission_allowed(client_key: str, now: datetime) -> tuple[bool, datetime |
         return True, None
     # Once this many of the oldest have left the window, one more fits under the limit.
     return False, recent[len(recent) - limit] + RATE_WINDOW
+
+
+def mail_sender_allowed(address: str, now: datetime) -> str:
+    """May mailgate open another request for this sender address now? "" if so, else why
+    not: the requests mail opened for the address, or for its domain, in the last hour
+    reached MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR or MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR. A
+    flood of forged mail then opens (and acknowledges) only that many."""
+    address = address.strip().lower()
+    domain = address.rpartition("@")[2]
+    recent = RemovalRequest.objects.filter(
+        channel=RemovalRequest.Channel.EMAIL, received_at__gt=now - RATE_WINDOW
+    )
+    for limit, who, mine in (
+        (
+            settings.MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR,
+            address,
+            {"requester_email__iexact": address},
+        ),
+        (
+            settings.MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR,
+            domain,
+            {"requester_email__iendswith": f"@{domain}"},
+        ),
+    ):
+        if limit > 0 and recent.filter(**mine).count() >= limit:
+            return f"{limit} requests from {who} by mail in the last hour"
+    return ""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
@@ -24,8 +25,9 @@ from compliance.messaging import inbound, robots
 from compliance.messaging.models import Message
 
 from . import mailrobots
+from .abuse import suspension_in_force
 from .casework import request_flag
-from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS
+from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS, mail_sender_allowed
 from .mailrobots import MAILGATE
 from .models import RemovalRequest
 from .selectors import request_for_reference
@@ -41,6 +43,7 @@ class Outcome:
     AUTOMATIC = "automatic"  # an auto-reply, bounce or list mail: recorded, nothing opened
     BOUNCE = "bounce"  # a bounce: on the thread of the request whose mail came back, if any
     DUPLICATE = "duplicate"  # the same content again (the mail server retried)
+    HELD = "held"  # over the sender's rate limit, or a suspended sender: kept, unanswered
     UNPARSEABLE = "unparseable"  # not a mail message: kept for staff
 
 
@@ -87,6 +90,10 @@ def message_receive(*, raw: bytes) -> Inbound:
         if mail.robot.kind and not mailrobots.is_notice_despite_robot(mail, urls):
             incoming = Message.objects.create(kind="automatic", **mail.fields)
             return Inbound(Outcome.AUTOMATIC, incoming, note=mail.automatic)
+        held = _held_reason(mail)
+        if held:
+            incoming = Message.objects.create(kind="held", **mail.fields)
+            return Inbound(Outcome.HELD, incoming, note=held)
         return _open_request(mail, urls)
 
 
@@ -105,6 +112,9 @@ def _open_request(mail: inbound.IncomingMail, urls: list[str]) -> Inbound:
         incoming_message=incoming,
         acknowledge=not unanswered,
     )
+    if getattr(removal_request, "joined_existing", False):
+        # The same notice again from the verified sender: it joined the open request.
+        return Inbound(Outcome.JOINED, incoming, removal_request, note="duplicate notice")
     if unanswered:
         request_flag(
             removal_request=removal_request,
@@ -113,6 +123,15 @@ def _open_request(mail: inbound.IncomingMail, urls: list[str]) -> Inbound:
             "Verify the sender another way.",
         )
     return Inbound(Outcome.OPENED, incoming, removal_request, note=mail.automatic)
+
+
+def _held_reason(mail: inbound.IncomingMail) -> str:
+    """Why a new message opens no request and gets no acknowledgement ("" if it may):
+    its sender's hourly limit, or a suspension (compliance.takedowns.abuse)."""
+    suspended = suspension_in_force(mail.address)
+    if suspended is not None:
+        return f"{suspended.sender} is suspended from filing until {suspended.ends_at:%Y-%m-%d}"
+    return mail_sender_allowed(mail.address, timezone.now())
 
 
 def _join_thread(removal_request: RemovalRequest, mail: inbound.IncomingMail) -> Inbound:

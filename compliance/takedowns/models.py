@@ -117,6 +117,17 @@ class RemovalRequest(models.Model):
     staff_notes = models.TextField(blank=True, help_text="Never shown to the requester.")
     # What /transparency/ may show of the explanation, if staff publish a redacted version.
     public_explanation = models.TextField(blank=True)
+    # Abuse (DSA Art. 23): a rejection staff judged manifestly unfounded counts towards the
+    # sender's warning and suspension (compliance.takedowns.abuse).
+    manifestly_unfounded = models.BooleanField(default=False)
+    # Sent by a trusted flagger (DSA Art. 22): a shorter deadline, the top of the queue.
+    trusted_flagger = models.ForeignKey(
+        "takedowns.TrustedFlagger",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="removal_requests",
+    )
 
     objects = RemovalRequestQuerySet.as_manager()
 
@@ -333,3 +344,86 @@ class SelfCheckProgress(models.Model):
 
     def __str__(self):
         return f"self-check of {self.request} at {self.where}: {self.done} page(s)"
+
+
+class TrustedFlagger(models.Model):
+    """An organisation whose notices officers trust (DSA Art. 22): its requests get the
+    shorter deadline TRUSTED_FLAGGER_TIME_LIMIT_HOURS and go to the top of the queue."""
+
+    organisation = models.CharField(max_length=200, unique=True)
+    addresses = models.TextField(
+        blank=True, help_text="Addresses it sends notices from, one per line."
+    )
+    domains = models.TextField(
+        blank=True,
+        help_text="Mail domains whose every address speaks for it, one per line "
+        "(subdomains included).",
+    )
+    active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True, help_text="Why it is trusted; never shown publicly.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation"]
+
+    def __str__(self):
+        return self.organisation
+
+    @property
+    def address_list(self) -> list[str]:
+        return [line.strip().lower() for line in self.addresses.splitlines() if line.strip()]
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [
+            line.strip().lower().lstrip("@").removeprefix("www.")
+            for line in self.domains.splitlines()
+            if line.strip()
+        ]
+
+
+class SenderMeasureQuerySet(models.QuerySet):
+    def in_force(self, now=None):
+        """Neither lifted nor over."""
+        now = now or timezone.now()
+        return self.filter(lifted_at__isnull=True, ends_at__gt=now)
+
+
+class SenderMeasure(models.Model):
+    """A warning or a suspension of a sender who filed manifestly unfounded notices (DSA
+    Art. 23). `sender` is an address (it has an "@") or a mail domain. Issued and lifted
+    only by compliance.takedowns.abuse, each audited."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Warning"
+        SUSPENSION = "suspension", "Suspension from filing"
+
+    sender = models.CharField(max_length=254, db_index=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.TextField(blank=True)
+    # The rejection that led to it.
+    case = models.CharField(max_length=20, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    # A suspension ends here; a warning counts until here (the end of the abuse window).
+    ends_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.TextField(blank=True)
+
+    objects = SenderMeasureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.sender}"
+
+    @property
+    def is_domain(self) -> bool:
+        return "@" not in self.sender
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None and self.ends_at > timezone.now()

@@ -4,16 +4,15 @@
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
-from compliance.core.normalise import normalise_domain
+from compliance.core.normalise import normalise_domain, url_key
 from compliance.messaging.models import Message
 
-from . import intake
+from . import abuse, intake
 from . import targets as target_resolution
 from .decisions import AUTO_APPROVAL, approve
 from .mail import request_mail
@@ -80,9 +79,12 @@ def request_submit(
     with the verification and status links. The caller validates the fields; impossible
     values (an unknown channel, role, scope or ground) raise ValueError. With a
     `client_key`, the hourly rate limit applies: beyond it, intake.RateLimited is raised
-    and nothing is stored. Without `acknowledge` (a verified opt-out, whose address needs
-    no confirming, or mail a program sent, which must not be answered) no acknowledgement
-    is queued."""
+    and nothing is stored. A suspended sender raises abuse.SenderSuspended. A notice from
+    the verified address of an open request, for URLs that request already names, joins
+    it (audited, the message added to its thread, no new mail): the open request is
+    returned with `joined_existing` set. Without `acknowledge` (a verified opt-out, whose
+    address needs no confirming, or mail a program sent, which must not be answered) no
+    acknowledgement is queued."""
     check_choice("channel", channel, RemovalRequest.Channel, blank=False)
     check_choice("role", role, RemovalRequest.Role, blank=True)
     check_choice("scope", scope, RemovalRequest.Scope, blank=False)
@@ -102,6 +104,13 @@ def request_submit(
             allowed, retry_at = intake.submission_allowed(client_key, now)
             if not allowed:
                 raise intake.RateLimited(retry_at)
+        abuse.check_sender_may_file(requester_email, now)
+        existing = abuse.duplicate_open_request(
+            requester_email, {key for key in map(url_key, urls) if key}
+        )
+        if existing is not None:
+            return _join_duplicate(existing, urls=urls, channel=channel, message=incoming_message)
+        trusted_flagger = abuse.trusted_flagger_for(requester_email)
         removal_request = RemovalRequest.objects.create(
             # A placeholder until the primary key gives the reference, in this transaction.
             reference=f"~{secrets.token_hex(8)}",
@@ -121,7 +130,8 @@ def request_submit(
             client_key=client_key,
             status=Status.RECEIVED,
             received_at=now,
-            due_at=now + timedelta(hours=settings.TAKEDOWN_TIME_LIMIT_HOURS),
+            due_at=now + timedelta(hours=abuse.request_deadline_hours(trusted_flagger)),
+            trusted_flagger=trusted_flagger,
             status_token=secrets.token_urlsafe(32),
         )
         # Unique because the primary key is; no counter to race on.
@@ -132,7 +142,12 @@ def request_submit(
             actor=Actor.requester(requester_email),
             action="request.received",
             obj=removal_request,
-            after={"status": Status.RECEIVED, "channel": channel, "urls": len(urls)},
+            after={
+                "status": Status.RECEIVED,
+                "channel": channel,
+                "urls": len(urls),
+                **({"trusted_flagger": trusted_flagger.organisation} if trusted_flagger else {}),
+            },
             case=removal_request.reference,
         )
         if incoming_message is not None:
@@ -154,6 +169,22 @@ def _acknowledge(removal_request: RemovalRequest) -> None:
             "targets": list(removal_request.targets.select_related("item")),
         },
     )
+
+
+def _join_duplicate(existing, *, urls, channel, message) -> RemovalRequest:
+    audit_record(
+        actor=Actor.requester(existing.requester_email),
+        action="request.duplicate_joined",
+        obj=existing,
+        reason="The same sender sent a notice for URLs this open request already names.",
+        after={"channel": channel, "urls": len(urls)},
+        case=existing.reference,
+    )
+    if message is not None:
+        Message.objects.filter(pk=message.pk).update(case=existing.reference)
+        message.case = existing.reference
+    existing.joined_existing = True
+    return existing
 
 
 # A resend button pressed again and again must not become a way to flood an inbox.

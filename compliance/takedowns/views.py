@@ -18,7 +18,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import intake
+from . import abuse, intake
 from .forms import RemovalRequestForm
 from .models import RemovalRequest
 from .selectors import request_status_history, request_target_items, request_targets
@@ -96,6 +96,14 @@ def _form(request):
         wait = (retry_at - timezone.now()).total_seconds()
         response["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
+    except abuse.SenderSuspended as suspended:
+        return render(
+            request, "takedowns/form.html", {"form": form, "suspended": suspended}, status=403
+        )
+    if getattr(removal_request, "joined_existing", False):
+        # Joined the sender's open request: the same neutral page, and no status link,
+        # since whoever typed the address need not own it.
+        return render(request, "takedowns/neutral.html")
     # POST/redirect/GET to a page only the submitter can reach: its URL holds the request's
     # secret status token, which nobody else has.
     return redirect("takedowns:sent", token=removal_request.status_token)

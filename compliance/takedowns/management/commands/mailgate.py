@@ -74,6 +74,8 @@ class Command(BaseCommand):
                 line = f"bounce ({result.note}): recorded, it returns no request's mail"
         elif result.outcome == Outcome.AUTOMATIC:
             line = f"automatic mail ({result.note}): recorded, no request opened"
+        elif result.outcome == Outcome.HELD:
+            line = f"kept for staff, not acknowledged: {result.note}"
         else:
             line = "already received (same content): nothing to do"
         self.stdout.write(f"{line} (message #{result.message.pk})")
