@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Every recipe sees them: SITE_URL defaults to http://HOST:PORT (settings.py), so the demo's
+# frozen disclaimers, links, mails and the self-check name the port the site serves on.
+export HOST PORT
 
 .PHONY: run test install install-test chromium lint bench clean
 

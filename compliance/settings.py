@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else Accept-Language; paths stay unprefixed.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,6 +162,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "compliance.core.context_processors.site",
@@ -189,6 +192,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# Every public page and every mail to a requester exists in these (locale/); the admin
+# shows Django's own translations in the same languages.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# DATE_FORMAT and DATETIME_FORMAT per language ("4 December 2026", "4. Dezember 2026").
+FORMAT_MODULE_PATH = ["compliance.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -293,7 +302,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- courtesy ------------------------------------------------------------------------------
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `make run` serves (the Procfile's runserver reads the same two variables); the
+# default SITE_URL follows them so that links, mails and the self-check name that port.
+HOST = env_str("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://{HOST}:{PORT}").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "courtesy")
 # Compliance reports: period boundaries (days, weeks, months) are midnights in this zone.
 REPORT_TIME_ZONE = env_str("REPORT_TIME_ZONE", "UTC")

@@ -4,6 +4,7 @@ actor's permission itself, whichever entry point calls it."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.core.actors import Actor
 from compliance.core.queue import enqueue_on_commit
@@ -100,7 +101,7 @@ def request_reject(*, removal_request: RemovalRequest, user, reason: str) -> Rem
         request_mail(
             removal_request=removal_request,
             kind="rejection",
-            subject="Your removal request was not granted",
+            subject=_("Your removal request was not granted"),
             context={"reason": reason},
         )
     return removal_request
@@ -130,7 +131,7 @@ def request_withdraw(
         request_mail(
             removal_request=removal_request,
             kind="withdrawal",
-            subject="Your removal request was withdrawn",
+            subject=_("Your removal request was withdrawn"),
             context={"reason": reason.strip()},
         )
     return removal_request

@@ -3,6 +3,9 @@ Article 16(2) notice, each required, each with a size limit."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 
 from compliance.core.normalise import is_web_address, normalise_url
 
@@ -11,17 +14,66 @@ from .models import RemovalRequest
 
 HONEYPOT_FIELD = "website"
 
-GOOD_FAITH_STATEMENT = (
+# The statements are worded for the ground. Copyright keeps the two statements of a DMCA
+# notice (17 U.S.C. 512(c)(3)(A)(v) and (vi)); every other ground (a withdrawn licence,
+# privacy, defamation, other) uses the DSA Article 16(2)(d) statement instead and asks
+# nobody to swear to copyright.
+GOOD_FAITH_STATEMENT = _(
     "I have a good-faith belief that the use of the material described above is not "
     "authorised by the copyright owner, its agent, or the law."
 )
-ACCURACY_STATEMENT = (
+ACCURACY_STATEMENT = _(
     "I state that the information in this notice is accurate and complete and, under "
     "penalty of perjury, that I am the owner of the rights concerned or am authorised to act "
     "on the owner's behalf."
 )
+DSA_GOOD_FAITH_STATEMENT = _(
+    "I have a good-faith belief that the content described above is unlawful, or against "
+    "the terms under which it was published, for the reasons I give."
+)
+DSA_ACCURACY_STATEMENT = _(
+    "I confirm my bona fide belief that the information and allegations in this notice "
+    "are accurate and complete."
+)
+COPYRIGHT_GROUNDS = {"copyright"}
 
-STATEMENT_REQUIRED = "A removal notice is valid only with this statement: tick it to confirm."
+STATEMENT_REQUIRED = _("A removal notice is valid only with this statement: tick it to confirm.")
+# Only those who speak for the whole site may ask for all of it to go.
+WHOLE_ORIGIN_ROLES = {"rights_holder"}
+WHOLE_ORIGIN_NOTE = _(
+    "“The whole origin” removes everything we republished from that site and keeps out "
+    "whatever it publishes later, so only a rights holder or a representative of the site "
+    "may ask for it."
+)
+
+
+# How the error summary names each field (the statements' labels are too long for it).
+SHORT_NAMES = {
+    "requester_name": _("Your full name"),
+    "requester_email": _("Your email address"),
+    "organisation": _("Organisation"),
+    "role": _("You are"),
+    "urls": _("Addresses (URLs)"),
+    "scope": _("Remove"),
+    "future": _("Now and in the future"),
+    "ground": _("What is wrong?"),
+    "explanation": _("Explanation"),
+    "good_faith": _("Good-faith statement"),
+    "accuracy": _("Accuracy statement"),
+    "signature": _("Signature"),
+    "website": _("Leave this field empty"),
+}
+
+
+def _lazy_format(message, **numbers):
+    """`message % numbers` when rendered, in the language then active, numbers grouped as
+    that language writes them (10,000 / 10 000 / 10.000)."""
+    from django.utils.functional import lazy
+
+    def render():
+        return str(message) % {k: number_format(v, force_grouping=True) for k, v in numbers.items()}
+
+    return lazy(render, str)()
 
 
 def _length(field: str) -> int:
@@ -29,50 +81,69 @@ def _length(field: str) -> int:
 
 
 class RemovalRequestForm(forms.Form):
+    # For the template: each statement in both wordings, and why "the whole origin" is
+    # not for everyone.
+    good_faith_statement, accuracy_statement = GOOD_FAITH_STATEMENT, ACCURACY_STATEMENT
+    dsa_good_faith_statement, dsa_accuracy_statement = (
+        DSA_GOOD_FAITH_STATEMENT,
+        DSA_ACCURACY_STATEMENT,
+    )
+    whole_origin_note = WHOLE_ORIGIN_NOTE
+
     requester_name = forms.CharField(
-        label="Your full name",
+        label=_("Your full name"),
         max_length=_length("requester_name"),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     requester_email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         max_length=_length("requester_email"),
-        help_text="We send a link to this address to confirm it is yours.",
+        help_text=_("We send a link to this address to confirm it is yours."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     organisation = forms.CharField(
-        label="Organisation (optional)",
+        label=_("Organisation (optional)"),
         max_length=_length("organisation"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     role = forms.ChoiceField(
-        label="You are", choices=RemovalRequest.Role.choices, widget=forms.RadioSelect
+        label=_("You are"), choices=RemovalRequest.Role.choices, widget=forms.RadioSelect
     )
     urls = forms.CharField(
-        label="Addresses (URLs) of the pages concerned",
-        help_text=f"One per line, at most {MAX_URLS}: pages on this site or the original articles.",
+        label=_("Addresses (URLs) of the pages concerned"),
+        help_text=_lazy_format(
+            _("One per line, at most %(count)s: pages on this site or the original articles."),
+            count=MAX_URLS,
+        ),
         max_length=MAX_URLS * (MAX_URL_LENGTH + 2),
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
     )
     scope = forms.ChoiceField(
-        label="Remove",
+        label=_("Remove"),
         choices=RemovalRequest.Scope.choices,
         initial=RemovalRequest.Scope.ITEMS,
         widget=forms.RadioSelect,
     )
     future = forms.BooleanField(
-        label="Now and in the future: also keep out anything matching this request that "
-        "the feed publishes later",
+        label=_(
+            "Now and in the future: also keep out anything matching this request that "
+            "the feed publishes later"
+        ),
         required=False,
     )
     ground = forms.ChoiceField(
-        label="Legal ground", choices=RemovalRequest.Ground.choices, widget=forms.RadioSelect
+        label=_("What is wrong?"), choices=RemovalRequest.Ground.choices, widget=forms.RadioSelect
     )
     explanation = forms.CharField(
-        label="Explanation",
-        help_text="Identify the work or right concerned and explain why the pages should be "
-        f"removed (at most {MAX_EXPLANATION:,} characters).",
+        label=_("Explanation"),
+        help_text=_lazy_format(
+            _(
+                "Identify the work or right concerned and explain why the pages should be "
+                "removed (at most %(count)s characters)."
+            ),
+            count=MAX_EXPLANATION,
+        ),
         max_length=MAX_EXPLANATION,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
@@ -83,15 +154,15 @@ class RemovalRequestForm(forms.Form):
         label=ACCURACY_STATEMENT, error_messages={"required": STATEMENT_REQUIRED}
     )
     signature = forms.CharField(
-        label="Signature: type your full name",
+        label=_("Signature: type your full name"),
         max_length=_length("signature"),
-        error_messages={"required": "Type your full name as your signature."},
+        error_messages={"required": _("Type your full name as your signature.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     # The honeypot: hidden by CSS, skipped by keyboard, labelled for screen readers. People
     # leave it empty; form-filling robots do not.
     website = forms.CharField(
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
@@ -109,10 +180,16 @@ class RemovalRequestForm(forms.Form):
             if not url:
                 continue
             if len(url) > MAX_URL_LENGTH:
-                errors.append(f"“{url[:60]}…” is longer than {MAX_URL_LENGTH} characters.")
+                errors.append(
+                    gettext("“%(url)s…” is longer than %(count)s characters.")
+                    % {"url": url[:60], "count": MAX_URL_LENGTH}
+                )
                 continue
             if not is_web_address(url):
-                errors.append(f"“{url[:200]}” is not a web address starting with http(s)://.")
+                errors.append(
+                    gettext("“%(url)s” is not a web address starting with http(s)://.")
+                    % {"url": url[:200]}
+                )
                 continue
             key = normalise_url(url)
             if key not in seen:
@@ -121,13 +198,40 @@ class RemovalRequestForm(forms.Form):
         if errors:
             raise ValidationError(errors)
         if not urls:
-            raise ValidationError("Give the address of at least one page.")
+            raise ValidationError(gettext("Give the address of at least one page."))
         if len(urls) > MAX_URLS:
             raise ValidationError(
-                f"At most {MAX_URLS} addresses per request (you gave {len(urls)}); "
-                "please send the rest in another request."
+                gettext(
+                    "At most %(max)s addresses per request (you gave %(count)s); please send "
+                    "the rest in another request."
+                )
+                % {"max": MAX_URLS, "count": len(urls)}
             )
         return urls
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("scope") == RemovalRequest.Scope.ORIGIN
+            and cleaned.get("role")
+            and cleaned["role"] not in WHOLE_ORIGIN_ROLES
+        ):
+            self.add_error("scope", WHOLE_ORIGIN_NOTE)
+        return cleaned
+
+    def error_links(self) -> list[dict]:
+        """Each error once, in the page's order, with the id of the input it is about (the
+        first radio of a group), for the error summary's links."""
+        links = []
+        for field in self:
+            if field.is_hidden or not field.errors:
+                continue
+            anchor = field.id_for_label
+            if field.widget_type == "radioselect":
+                anchor = f"{field.auto_id}_0"
+            for error in field.errors:
+                links.append({"anchor": anchor, "name": SHORT_NAMES[field.name], "error": error})
+        return links
 
     @property
     def is_robot(self) -> bool:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.models import AuditEvent
 from compliance.items.models import BlockRule
@@ -24,38 +25,38 @@ class RemovalRequest(models.Model):
     """
 
     class Channel(models.TextChoices):
-        WEB = "web", "Web form"
-        EMAIL = "email", "Email"
-        API = "api", "API"
-        STAFF = "staff", "Staff"
+        WEB = "web", _("Web form")
+        EMAIL = "email", _("Email")
+        API = "api", _("API")
+        STAFF = "staff", _("Staff")
 
     class Role(models.TextChoices):
-        AUTHOR = "author", "Author"
-        RIGHTS_HOLDER = "rights_holder", "Rights holder or site representative"
-        AGENT = "agent", "Authorised agent"
-        OTHER = "other", "Other"
+        AUTHOR = "author", _("Author")
+        RIGHTS_HOLDER = "rights_holder", _("Rights holder or site representative")
+        AGENT = "agent", _("Authorised agent")
+        OTHER = "other", _("Other")
 
     class Scope(models.TextChoices):
-        ITEMS = "items", "The listed items"
-        AUTHOR = "author", "Everything by this author at this origin"
-        ORIGIN = "origin", "The whole origin"
+        ITEMS = "items", _("The listed items")
+        AUTHOR = "author", _("Everything by this author at this origin")
+        ORIGIN = "origin", _("The whole origin")
 
     class Ground(models.TextChoices):
-        COPYRIGHT = "copyright", "Copyright"
-        LICENCE_WITHDRAWN = "licence_withdrawn", "Licence withdrawn"
-        PRIVACY = "privacy", "Privacy"
-        DEFAMATION = "defamation", "Defamation"
-        OTHER = "other", "Other"
+        COPYRIGHT = "copyright", _("Copyright")
+        LICENCE_WITHDRAWN = "licence_withdrawn", _("Licence withdrawn")
+        PRIVACY = "privacy", _("Privacy")
+        DEFAMATION = "defamation", _("Defamation")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        VERIFIED = "verified", "Verified"
-        APPROVED = "approved", "Approved"
-        PROCESSING = "processing", "Processing"
-        COMPLETED = "completed", "Completed"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        REVERSED = "reversed", "Reversed"
+        RECEIVED = "received", _("Received")
+        VERIFIED = "verified", _("Verified")
+        APPROVED = "approved", _("Approved")
+        PROCESSING = "processing", _("Processing")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REVERSED = "reversed", _("Reversed")
 
     reference = models.CharField(max_length=20, unique=True, blank=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -71,6 +72,9 @@ class RemovalRequest(models.Model):
     good_faith = models.BooleanField(default=False)
     accuracy = models.BooleanField(default=False)
     signature = models.CharField(max_length=200, blank=True)
+    # The language the request was made in (a LANGUAGES code; blank: the default): every
+    # mail to the requester is written in it.
+    language = models.CharField(max_length=8, blank=True, default="")
     # The origin the request concerns, once its URLs are resolved.
     origin = models.ForeignKey(
         "items.Origin",

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
@@ -74,6 +75,7 @@ def request_submit(
     signature: str = "",
     client_key: str = "",
     incoming_message: Message | None = None,
+    language: str = "",
 ) -> RemovalRequest:
     """Store a new request as `received`, resolve its targets, and acknowledge it by mail
     with the verification and status links. The caller validates the fields; impossible
@@ -116,6 +118,7 @@ def request_submit(
             accuracy=bool(accuracy),
             signature=signature,
             client_key=client_key,
+            language=language if language in dict(settings.LANGUAGES) else "",
             status=Status.RECEIVED,
             received_at=now,
             due_at=now + timedelta(hours=settings.TAKEDOWN_TIME_LIMIT_HOURS),
@@ -138,7 +141,7 @@ def request_submit(
         request_mail(
             removal_request=removal_request,
             kind="acknowledgement",
-            subject="We received your removal request",
+            subject=_("We received your removal request"),
             context={
                 "verification_url": verification_url(removal_request),
                 "verification_days": VERIFICATION_MAX_AGE.days,
@@ -176,7 +179,7 @@ def request_verification_resend(*, removal_request: RemovalRequest) -> Message |
         return request_mail(
             removal_request=current,
             kind="verification",
-            subject="Your new verification link",
+            subject=_("Your new verification link"),
             context={
                 "verification_url": verification_url(current),
                 "verification_days": VERIFICATION_MAX_AGE.days,
