@@ -144,6 +144,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the switcher's cookie, else Accept-Language; paths stay unprefixed.
     "django.middleware.locale.LocaleMiddleware",
+    "compliance.core.middleware.DesignedNotFoundMiddleware",  # never DEBUG's technical 404
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
