@@ -343,6 +343,12 @@ SELF_CHECK_TIMEOUT_SECONDS = env_int("SELF_CHECK_TIMEOUT_SECONDS", 10)
 SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 0)
 # A request still `processing` this long after its job started is queued again.
 TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
+# Evidence a requester attaches to a notice: at most this many files, each and all together
+# at most these sizes; kept here, outside the static and media roots.
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 5)
+EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_BYTES", 5 * 1024 * 1024)
+EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_BYTES", 10 * 1024 * 1024)
+EVIDENCE_ROOT = VAR_DIR / "evidence"
 # Counter-notice restorations count business days: weekends and these dates are skipped.
 TAKEDOWN_HOLIDAYS = env_dates("TAKEDOWN_HOLIDAYS")
 
@@ -410,6 +416,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-for folder in ("broker/queue", "broker/control", "mail", "inbox", "static"):
+for folder in ("broker/queue", "broker/control", "mail", "inbox", "static", "evidence"):
     # Cheap and idempotent: the embedded mode must work on a fresh clone with no set-up step.
     (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)

@@ -257,9 +257,17 @@ def test_one_hundred_urls_are_accepted_and_repeats_counted_once(client):
 
 @pytest.mark.django_db
 def test_a_body_over_the_limit_is_refused_before_it_is_read(client):
-    response = client.post(FORM, valid_data(explanation="x" * (intake.MAX_BODY_BYTES + 1)))
+    from urllib.parse import urlencode
+
+    body = urlencode(valid_data(explanation="x" * (intake.MAX_BODY_BYTES + 1)))
+    response = client.post(FORM, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
     assert "too large" in page_text(response)
+    assert not RemovalRequest.objects.exists()
+    # A form with files may be larger, by the evidence's total limit, and no more.
+    limit = intake.form_body_limit("multipart/form-data")
+    response = client.post(FORM, valid_data(explanation="x" * (limit + 1)))
+    assert response.status_code == 413
     assert not RemovalRequest.objects.exists()
 
 

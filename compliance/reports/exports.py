@@ -11,9 +11,11 @@
   e-mail address, and the body is the redacted explanation.
 """
 
+import functools
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.utils import translation
 
 from compliance.takedowns.models import RemovalRequest
 
@@ -138,6 +140,11 @@ def _facts(removal_request, items) -> str:
     )
     if removal_request.future:
         facts += " Block rules keep the same content from being republished again."
+    evidence = getattr(removal_request, "evidence_count", None)
+    if evidence is None:
+        evidence = removal_request.evidence.count()
+    if evidence:
+        facts += f" The notice came with {evidence} evidence file(s), kept unpublished."
     reversed_at = _reversed_at(removal_request)
     if reversed_at:
         facts += f" The decision was reversed on {reversed_at:%Y-%m-%d} and the content restored."
@@ -157,6 +164,19 @@ def _content_date(removal_request, items) -> str:
     return f"{min(dates) if dates else removal_request.received_at:%Y-%m-%d}"
 
 
+def _in_english(export):
+    """Exports are records for regulators and Lumen: in English whatever the staff user's
+    language (the choices' labels are translated for the pages)."""
+
+    @functools.wraps(export)
+    def wrapper(removal_request):
+        with translation.override("en"):
+            return export(removal_request)
+
+    return wrapper
+
+
+@_in_english
 def dsa_statement(removal_request) -> dict:
     """The DSA statement of reasons for a completed (or reversed) request."""
     items = _items(removal_request)
@@ -207,6 +227,7 @@ def _entity(name: str, kind: str, **extra) -> dict:
     return {"name": name, "kind": kind, **extra}
 
 
+@_in_english
 def lumen_notice(removal_request) -> dict:
     """The notice as Lumen's submission API takes it."""
     origin = removal_request.origin

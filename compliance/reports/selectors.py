@@ -1,10 +1,10 @@
 """Reads for the report's recipients, the transparency page and the decision exports."""
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from compliance.audit.models import AuditEvent
-from compliance.takedowns.models import RemovalRequest, RemovalTarget
+from compliance.takedowns.models import Evidence, RemovalRequest, RemovalTarget
 
 from .models import ReportRecipient
 
@@ -69,6 +69,13 @@ def decisions_for_export(*, statuses, since=None):
     reversals = AuditEvent.objects.filter(
         case=OuterRef("reference"), action="request.reversed"
     ).order_by("-at", "-id")
+    evidence_counts = (
+        Evidence.objects.filter(request=OuterRef("pk"))
+        .order_by()
+        .values("request")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     qs = (
         RemovalRequest.objects.filter(status__in=statuses)
         .select_related("origin")
@@ -79,6 +86,9 @@ def decisions_for_export(*, statuses, since=None):
             ),
         )
         .annotate(reversed_at=Subquery(reversals.values("at")[:1]))
+        .annotate(
+            evidence_count=Coalesce(Subquery(evidence_counts, output_field=IntegerField()), 0)
+        )
         .order_by("decision_at", "id")
     )
     if since is not None:

@@ -2,6 +2,8 @@
 Article 16(2) notice, each required, each with a size limit."""
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,7 @@ from django.utils.translation import gettext
 
 from compliance.core.normalise import is_web_address, normalise_url
 
+from .evidence import evidence_check
 from .intake import MAX_EXPLANATION, MAX_URL_LENGTH, MAX_URLS
 from .models import RemovalRequest
 
@@ -61,23 +64,46 @@ SHORT_NAMES = {
     "good_faith": _("Good-faith statement"),
     "accuracy": _("Accuracy statement"),
     "signature": _("Signature"),
+    "evidence": _("Evidence"),
     "website": _("Leave this field empty"),
 }
 
 
-def _lazy_format(message, **numbers):
+def _lazy_format(message, sizes=False, **numbers):
     """`message % numbers` when rendered, in the language then active, numbers grouped as
-    that language writes them (10,000 / 10 000 / 10.000)."""
+    that language writes them (10,000 / 10 000 / 10.000); with `sizes`, byte counts other
+    than `count` are written as file sizes (5.0 MB)."""
     from django.utils.functional import lazy
 
+    def shown(name, value):
+        if sizes and name != "count":
+            return filesizeformat(value)
+        return number_format(value, force_grouping=True)
+
     def render():
-        return str(message) % {k: number_format(v, force_grouping=True) for k, v in numbers.items()}
+        return str(message) % {k: shown(k, v) for k, v in numbers.items()}
 
     return lazy(render, str)()
 
 
 def _length(field: str) -> int:
     return RemovalRequest._meta.get_field(field).max_length
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [f for f in (super(MultipleFileField, self).clean(d, initial) for d in files) if f]
 
 
 class RemovalRequestForm(forms.Form):
@@ -153,6 +179,22 @@ class RemovalRequestForm(forms.Form):
     accuracy = forms.BooleanField(
         label=ACCURACY_STATEMENT, error_messages={"required": STATEMENT_REQUIRED}
     )
+    evidence = MultipleFileField(
+        label=_("Evidence (optional)"),
+        required=False,
+        help_text=_lazy_format(
+            _(
+                "Up to %(count)s files: PDF, PNG, JPEG or plain text, at most %(file)s each "
+                "and %(total)s together. Only our staff see them; they are never published. "
+                "If the form comes back with an error, choose the files again."
+            ),
+            count=settings.EVIDENCE_MAX_FILES,
+            file=settings.EVIDENCE_MAX_FILE_BYTES,
+            total=settings.EVIDENCE_MAX_TOTAL_BYTES,
+            sizes=True,
+        ),
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain"}),
+    )
     signature = forms.CharField(
         label=_("Signature: type your full name"),
         max_length=_length("signature"),
@@ -209,6 +251,10 @@ class RemovalRequestForm(forms.Form):
             )
         return urls
 
+    def clean_evidence(self) -> list[tuple]:
+        """The uploads with the type read from their content."""
+        return evidence_check(self.cleaned_data["evidence"])
+
     def clean(self):
         cleaned = super().clean()
         if (
@@ -255,5 +301,6 @@ class RemovalRequestForm(forms.Form):
                 "good_faith",
                 "accuracy",
                 "signature",
+                "evidence",
             )
         }

@@ -284,3 +284,32 @@ class CounterNotice(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.restored_at is None and self.cancelled_at is None
+
+
+def evidence_storage():
+    """Evidence files live in EVIDENCE_ROOT (var/evidence/), outside the static and media
+    roots: no URL serves them; staff read them through a permission-checked admin view."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.EVIDENCE_ROOT, base_url=None)
+
+
+class Evidence(models.Model):
+    """A file a requester attached to a notice (a PDF, an image, plain text): never
+    published, read by staff only."""
+
+    request = models.ForeignKey(RemovalRequest, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(storage=evidence_storage, upload_to="%Y/%m/", max_length=200)
+    filename = models.CharField(max_length=200, help_text="The name it was sent under.")
+    # Sniffed from the content, never taken from the name or the browser.
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("id",)
+        verbose_name_plural = "evidence"
+
+    def __str__(self):
+        return f"{self.filename} ({self.content_type}, {self.size} bytes)"

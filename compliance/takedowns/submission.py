@@ -17,6 +17,7 @@ from compliance.messaging.models import Message
 from . import intake
 from . import targets as target_resolution
 from .decisions import AUTO_APPROVAL, approve
+from .evidence import evidence_store
 from .mail import request_mail
 from .models import RemovalRequest, RemovalTarget
 from .state import Status, check_choice, transition
@@ -76,6 +77,7 @@ def request_submit(
     client_key: str = "",
     incoming_message: Message | None = None,
     language: str = "",
+    evidence: list[tuple] = (),
 ) -> RemovalRequest:
     """Store a new request as `received`, resolve its targets, and acknowledge it by mail
     with the verification and status links. The caller validates the fields; impossible
@@ -128,11 +130,18 @@ def request_submit(
         removal_request.reference = f"TD-{timezone.localtime(now).year}-{removal_request.pk:05d}"
         removal_request.save(update_fields=["reference"])
         request_targets_resolve(removal_request=removal_request)
+        # (upload, sniffed type) pairs that evidence.evidence_check accepted.
+        evidence_store(removal_request=removal_request, files=list(evidence))
         audit_record(
             actor=Actor.requester(requester_email),
             action="request.received",
             obj=removal_request,
-            after={"status": Status.RECEIVED, "channel": channel, "urls": len(urls)},
+            after={
+                "status": Status.RECEIVED,
+                "channel": channel,
+                "urls": len(urls),
+                "evidence": len(evidence),
+            },
             case=removal_request.reference,
         )
         if incoming_message is not None:

@@ -74,7 +74,7 @@ def _form(request):
         form = RemovalRequestForm(initial={"urls": "\n".join(u for u in prefill if u)})
         return render(request, "takedowns/form.html", {"form": form})
 
-    form = RemovalRequestForm(request.POST)
+    form = RemovalRequestForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "takedowns/form.html", {"form": form})
     if form.is_robot:
@@ -111,13 +111,14 @@ def removal_form(request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > intake.MAX_BODY_BYTES:
+    limit = intake.form_body_limit(request.content_type)
+    if length > limit:
         # Refused before the body is read, let alone parsed.
         return render(
             request,
             "takedowns/too_large.html",
             {
-                "limit_kib": intake.MAX_BODY_BYTES // 1024,
+                "limit_kib": limit // 1024,
                 "max_urls": intake.MAX_URLS,
                 # Grouped as the language writes it: 10,000 / 10 000 / 10.000.
                 "max_explanation": number_format(intake.MAX_EXPLANATION, force_grouping=True),
