@@ -357,3 +357,6 @@ class CounterNoticeAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     )
     list_select_related = ("request",)
     search_fields = ("name", "email", "request__reference")
+
+
+from . import admin_counter_notices  # noqa: E402, F401 - registers the counter-notice queue

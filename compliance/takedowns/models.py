@@ -313,3 +313,50 @@ class Evidence(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.content_type}, {self.size} bytes)"
+
+
+class CounterNoticeSubmission(models.Model):
+    """A counter-notice sent through the public form by the party whose content was
+    removed. It waits for its sender to confirm their address, then for staff: accepted,
+    it becomes a CounterNotice (forwarded to the requester, the restoration clock runs)."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        VERIFIED = "verified", _("Verified")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    request = models.ForeignKey(
+        RemovalRequest, on_delete=models.PROTECT, related_name="counter_notice_submissions"
+    )
+    item = models.ForeignKey("items.Item", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    address = models.TextField()
+    phone = models.CharField(max_length=50)
+    email = models.EmailField(max_length=254)
+    material = models.TextField(help_text="The material removed and where it appeared.")
+    explanation = models.TextField(help_text="Why the decision is wrong, in their words.")
+    mistake_statement = models.BooleanField(default=False)
+    jurisdiction_consent = models.BooleanField(default=False)
+    signature = models.CharField(max_length=200)
+    language = models.CharField(max_length=8, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    token = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    counter_notice = models.OneToOneField(
+        CounterNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
+    )
+
+    class Meta:
+        ordering = ("-received_at", "-id")
+
+    def __str__(self):
+        return f"Counter-notice from {self.name} on {self.request}"
