@@ -88,7 +88,8 @@ def _english_left(text: str, language: str) -> list[str]:
 def test_public_pages_are_wholly_in_the_chosen_language(client, language):
     item = ItemFactory()
     hidden = ItemFactory(status="hidden")
-    pages = ["/", f"/items/{item.slug}/", "/takedown/", "/transparency/", "/no/such/page/"]
+    pages = ["/", f"/items/{item.slug}/", "/takedown/", "/transparency/", "/no/such/page/",
+             "/takedown/mine/"]
     for path in pages + [f"/items/{hidden.slug}/"]:
         response = client.get(path, headers={"accept-language": f"{language},en;q=0.5"})
         content = response.content.decode()

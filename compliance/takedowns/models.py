@@ -360,3 +360,16 @@ class CounterNoticeSubmission(models.Model):
 
     def __str__(self):
         return f"Counter-notice from {self.name} on {self.request}"
+
+
+class RequesterSignIn(models.Model):
+    """A sign-in link mailed by /takedown/mine/: it lists an address's requests and
+    counter-notices, works once, and expires an hour after it was sent."""
+
+    email = models.EmailField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)  # the link holds the token
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Sign-in link for {self.email}"

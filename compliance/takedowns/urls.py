@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import counter_views, url_check, views
+from . import counter_views, mine_views, url_check, views
 
 app_name = "takedowns"
 
 urlpatterns = [
     path("", views.removal_form, name="form"),
     path("check-urls/", url_check.check_urls, name="url-check"),
+    path("mine/", mine_views.mine, name="mine"),
+    path("mine/sign-out/", mine_views.mine_sign_out, name="mine-sign-out"),
+    path("mine/<str:token>/", mine_views.mine_sign_in, name="mine-sign-in"),
     path("counter-notice/", counter_views.counter_notice_form, name="counter-notice"),
     path("counter-notice/sent/", counter_views.counter_notice_sent, name="counter-notice-sent"),
     path(
