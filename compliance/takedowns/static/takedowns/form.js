@@ -7,6 +7,16 @@
   var summary = document.getElementById("form-errors");
   if (summary) {
     summary.focus();
+    // A link in the summary puts the cursor in its field, not only the page at it.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (field) {
+        event.preventDefault();
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      }
+    });
   }
 
   // As the requester types, say which addresses are ours and which article each is.
