@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from compliance.messaging.models import Message
-from compliance.takedowns.models import CounterNotice, CounterNoticeSubmission, Evidence, RemovalRequest
+from compliance.takedowns.models import (
+    CounterNotice,
+    CounterNoticeSubmission,
+    Evidence,
+    RemovalRequest,
+)
 from tests.factories import ItemFactory, OriginFactory, RemovalRequestFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +28,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def site(live_server, settings):
     settings.SITE_URL = live_server.url
     origin = OriginFactory(domain="fennel.example", name="Fennel Review")
-    item = ItemFactory(origin=origin, title="Orchard second life",
-                       original_url="https://fennel.example/orchard")
+    item = ItemFactory(
+        origin=origin, title="Orchard second life", original_url="https://fennel.example/orchard"
+    )
     done = RemovalRequestFactory(status="completed", origin=origin, reference="TD-2026-00042")
     hidden = ItemFactory(origin=origin, status="hidden", status_request=done)
     return {"url": live_server.url, "item": item, "hidden": hidden, "request": done}
@@ -41,8 +47,13 @@ def axe_violations(page) -> list:
 
 def public_pages(site) -> list[str]:
     return [
-        "/", f"/items/{site['item'].slug}/", f"/items/{site['hidden'].slug}/", "/takedown/",
-        "/transparency/", "/no/such/page/", "/takedown/mine/",
+        "/",
+        f"/items/{site['item'].slug}/",
+        f"/items/{site['hidden'].slug}/",
+        "/takedown/",
+        "/transparency/",
+        "/no/such/page/",
+        "/takedown/mine/",
         f"/takedown/counter-notice/?item={site['hidden'].slug}",
     ]
 
@@ -175,4 +186,6 @@ def test_counter_notice_from_the_451_page_to_the_staffs_acceptance(browser, site
     assert submission.status == "accepted"
     notice = CounterNotice.objects.get()
     assert notice.request == site["request"] and notice.restore_at is not None
-    assert Message.objects.filter(kind="counter_notice", recipients=[site["request"].requester_email]).exists()
+    assert Message.objects.filter(
+        kind="counter_notice", recipients=[site["request"].requester_email]
+    ).exists()

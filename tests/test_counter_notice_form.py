@@ -4,6 +4,7 @@ email like a notice, then forwarded by the one path that starts the restoration 
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from compliance.messaging.models import Message
@@ -65,13 +66,18 @@ def test_missing_elements_are_listed_and_nothing_is_stored(completed, client):  
     response = submit(client, hidden.slug, phone="", jurisdiction_consent=None)
     assert response.status_code == 200
     assert not CounterNoticeSubmission.objects.exists() and not Message.objects.exists()
-    links = re.findall(r'<a href="#([^"]+)">', response.content.decode().split('id="form-errors"')[1].split("</div>")[0])
+    links = re.findall(
+        r'<a href="#([^"]+)">',
+        response.content.decode().split('id="form-errors"')[1].split("</div>")[0],
+    )
     assert links == ["id_phone", "id_jurisdiction_consent"]
     assert "1 Invented Lane" in response.content.decode()  # what was typed is kept
 
 
 def test_end_to_end_verified_then_accepted_runs_the_existing_forwarding_and_clock(
-    completed, officer, client  # noqa: F811
+    completed,  # noqa: F811
+    officer,  # noqa: F811
+    client,
 ):
     removal_request, hidden, _, _ = completed
     assert submit(client, hidden.slug).status_code == 302
@@ -80,13 +86,17 @@ def test_end_to_end_verified_then_accepted_runs_the_existing_forwarding_and_cloc
     mail = Message.objects.get(kind="counter_notice_verification")
     assert mail.recipients == ["casey@author.example"]
     assert "Veuillez confirmer votre contre-notification" in mail.subject
-    link = re.search(r"http://testserver(/takedown/counter-notice/verify/[^\s]+/)", mail.text_body)[1]
+    link = re.search(r"http://testserver(/takedown/counter-notice/verify/[^\s]+/)", mail.text_body)[
+        1
+    ]
     # Not in the queue before its address is verified.
     with pytest.raises(Exception, match="verified"):
         counter_notice_accept(submission=submission, user=officer)
 
     page = Client().get(link)
-    assert page.status_code == 200 and "Cache-Control" in page and "no-store" in page["Cache-Control"]
+    assert (
+        page.status_code == 200 and "Cache-Control" in page and "no-store" in page["Cache-Control"]
+    )
     assert Client().get(link).status_code == 200  # a second click changes nothing
     submission.refresh_from_db()
     assert submission.status == "verified"
@@ -117,11 +127,15 @@ def test_declined_with_a_reason_mailed_to_the_sender(completed, officer, client)
     submission = CounterNoticeSubmission.objects.get()
     Client().get(f"/takedown/counter-notice/verify/{submission.token}/")
     submission.refresh_from_db()
-    with pytest.raises(Exception):
-        counter_notice_decline(submission=submission, user=UserFactory(username="clerk"), reason="x")
+    with pytest.raises(PermissionDenied):
+        counter_notice_decline(
+            submission=submission, user=UserFactory(username="clerk"), reason="x"
+        )
     counter_notice_decline(submission=submission, user=officer, reason="Not your article.")
     declined = Message.objects.get(kind="counter_notice_declined")
-    assert "Not your article." in declined.text_body and declined.recipients == ["casey@author.example"]
+    assert "Not your article." in declined.text_body and declined.recipients == [
+        "casey@author.example"
+    ]
     assert not CounterNotice.objects.exists()
 
 

@@ -4,7 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polib
@@ -57,10 +57,20 @@ def test_the_catalogue_holds_every_string_the_code_marks(tmp_path):
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     (tmp_path / "locale").mkdir()
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location",
-         "--ignore=templates/admin/*", "--ignore=templates/reports/*",
-         "--ignore=templates/emails/compliance_report*"],
-        cwd=tmp_path, check=True, capture_output=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fr",
+            "--no-location",
+            "--ignore=templates/admin/*",
+            "--ignore=templates/reports/*",
+            "--ignore=templates/emails/compliance_report*",
+        ],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
     )
     found = {e.msgid for e in polib.pofile(str(tmp_path / "locale/fr/LC_MESSAGES/django.po"))}
     for language in LANGUAGES:
@@ -88,9 +98,15 @@ def _english_left(text: str, language: str) -> list[str]:
 def test_public_pages_are_wholly_in_the_chosen_language(client, language):
     item = ItemFactory()
     hidden = ItemFactory(status="hidden")
-    pages = ["/", f"/items/{item.slug}/", "/takedown/", "/transparency/", "/no/such/page/",
-             "/takedown/mine/"]
-    for path in pages + [f"/items/{hidden.slug}/"]:
+    pages = [
+        "/",
+        f"/items/{item.slug}/",
+        "/takedown/",
+        "/transparency/",
+        "/no/such/page/",
+        "/takedown/mine/",
+    ]
+    for path in [*pages, f"/items/{hidden.slug}/"]:
         response = client.get(path, headers={"accept-language": f"{language},en;q=0.5"})
         content = response.content.decode()
         assert f'<html lang="{language}">' in content, path
@@ -99,7 +115,9 @@ def test_public_pages_are_wholly_in_the_chosen_language(client, language):
 
 @pytest.mark.django_db
 def test_accept_language_cookie_and_switcher_choose_the_language(client):
-    assert "Derniers articles" in client.get("/", headers={"accept-language": "fr"}).content.decode()
+    assert (
+        "Derniers articles" in client.get("/", headers={"accept-language": "fr"}).content.decode()
+    )
     assert '<html lang="en">' in client.get("/", headers={"accept-language": "pt"}).content.decode()
     # The switcher posts to /i18n/setlang/ and returns to the page; the cookie then wins
     # over Accept-Language, and the contract's paths stay unprefixed.
@@ -112,17 +130,23 @@ def test_accept_language_cookie_and_switcher_choose_the_language(client):
 
 @pytest.mark.django_db
 def test_dates_and_numbers_are_written_as_the_language_writes_them(client):
-    with time_machine.travel(datetime(2026, 12, 4, 9, 0, tzinfo=dt_timezone.utc), tick=False):
-        item = ItemFactory(republished_at=datetime(2026, 12, 4, 9, 0, tzinfo=dt_timezone.utc))
-    expected = {"en": "4 December 2026", "fr": "4 décembre 2026", "de": "4. Dezember 2026",
-                "es": "4 de diciembre de 2026"}
+    with time_machine.travel(datetime(2026, 12, 4, 9, 0, tzinfo=UTC), tick=False):
+        item = ItemFactory(republished_at=datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    expected = {
+        "en": "4 December 2026",
+        "fr": "4 décembre 2026",
+        "de": "4. Dezember 2026",
+        "es": "4 de diciembre de 2026",
+    }
     for language, date in expected.items():
         page = client.get("/", headers={"accept-language": language}).content.decode()
         assert date in page, language
         assert item.title in page
     # French and Spanish group with a non-breaking space, German with a dot.
     form = {
-        "en": "10,000 characters", "de": "10.000 Zeichen", "fr": "10\xa0000 caractères",
+        "en": "10,000 characters",
+        "de": "10.000 Zeichen",
+        "fr": "10\xa0000 caractères",
         "es": "10\xa0000 caracteres",
     }
     for language, number in form.items():
@@ -166,8 +190,12 @@ def test_api_requests_take_their_language_from_accept_language(client):
     """No Accept-Language (a script): English, as before."""
     body = {k: v for k, v in valid_data().items() if k != "website"}
     body.update(urls=body["urls"].split(), future=True, good_faith=True, accuracy=True)
-    client.post("/api/v1/removal-requests/", body, content_type="application/json",
-                headers={"accept-language": "de"})
+    client.post(
+        "/api/v1/removal-requests/",
+        body,
+        content_type="application/json",
+        headers={"accept-language": "de"},
+    )
     client.post("/api/v1/removal-requests/", body, content_type="application/json")
     german, english = RemovalRequest.objects.order_by("id")
     assert (german.language, english.language) in {("de", "en"), ("de", "")}

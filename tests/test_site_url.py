@@ -13,9 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def _settings_value(name, **env):
     environ = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "HOST", "PORT"}}
     environ.update(env, DJANGO_SETTINGS_MODULE="compliance.settings")
-    code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    code = (
+        f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    )
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout.strip()
 
@@ -40,7 +46,9 @@ def test_serving_address_of_runserver_and_gunicorn():
         "0.0.0.0",
         9000,
     )
-    assert serving_address(["/x/gunicorn", "compliance.wsgi"], {"GUNICORN_CMD_ARGS": "-b :9001"}) == (
+    assert serving_address(
+        ["/x/gunicorn", "compliance.wsgi"], {"GUNICORN_CMD_ARGS": "-b :9001"}
+    ) == (
         "0.0.0.0",
         9001,
     )
@@ -67,7 +75,11 @@ def test_runserver_start_up_warns_loudly_on_another_port():
         "print([m.id + ' ' + m.msg for m in checks.run_checks() if m.id == 'courtesy.W140'])"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environ, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout
     assert "courtesy.W140" in out and "9431" in out

@@ -43,7 +43,7 @@ def test_files_are_stored_with_the_type_read_from_their_content(client):
         ("letter.txt", "text/plain"),
     ]
     root = Path(settings.EVIDENCE_ROOT).resolve()
-    for evidence, content in zip(stored, (PDF, PNG, JPEG, TEXT)):
+    for evidence, content in zip(stored, (PDF, PNG, JPEG, TEXT), strict=True):
         path = Path(evidence.file.path).resolve()
         assert root in path.parents and path.read_bytes() == content
         # Never under a root that a URL serves.
@@ -55,8 +55,14 @@ def test_files_are_stored_with_the_type_read_from_their_content(client):
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ([upload("run.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50)], "is not a PDF, PNG, JPEG or plain-text file"),
-        ([upload("page.html", b"\x00\x01binary\x02")], "is not a PDF, PNG, JPEG or plain-text file"),
+        (
+            [upload("run.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 50)],
+            "is not a PDF, PNG, JPEG or plain-text file",
+        ),
+        (
+            [upload("page.html", b"\x00\x01binary\x02")],
+            "is not a PDF, PNG, JPEG or plain-text file",
+        ),
         ([upload(f"f{n}.txt", TEXT) for n in range(6)], "At most 5 files."),
     ],
 )
@@ -107,8 +113,13 @@ def test_only_staff_who_may_see_the_request_download_it_and_it_is_listed_and_cou
     assert staff.get(url.replace(f"/{removal_request.pk}/", "/999999/")).status_code == 404
 
     page = staff.get(f"/admin/takedowns/removalrequest/{removal_request.pk}/change/")
-    assert re.search(rf'<a href="{re.escape(url)}">contract.pdf</a> — application/pdf', page.content.decode())
+    assert re.search(
+        rf'<a href="{re.escape(url)}">contract.pdf</a> — application/pdf', page.content.decode()
+    )
     # Counted in the DSA statement's facts, never published.
     removal_request.status = "completed"
-    assert "with 1 evidence file(s), kept unpublished" in exports.dsa_statement(removal_request)["decision_facts"]
+    assert (
+        "with 1 evidence file(s), kept unpublished"
+        in exports.dsa_statement(removal_request)["decision_facts"]
+    )
     assert "contract.pdf" not in Client().get("/transparency/").content.decode()

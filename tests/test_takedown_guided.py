@@ -78,7 +78,11 @@ def test_error_summary_links_each_error_to_its_field_and_keeps_the_values(client
     assert response.status_code == 200
     assert not RemovalRequest.objects.exists()  # nothing stored until the form is valid
     content = html.unescape(response.content.decode())
-    summary = content[content.index('id="form-errors"') : content.index("</div>", content.index('id="form-errors"'))]
+    summary = content[
+        content.index('id="form-errors"') : content.index(
+            "</div>", content.index('id="form-errors"')
+        )
+    ]
     assert 'role="alert"' in content[content.index('<div class="error-summary"') :][:200]
     assert 'tabindex="-1"' in content[content.index('<div class="error-summary"') :][:200]
     links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
@@ -86,7 +90,11 @@ def test_error_summary_links_each_error_to_its_field_and_keeps_the_values(client
         ("id_requester_name", "Your full name: This field is required."),
         ("id_requester_email", "Your email address: Enter a valid email address."),
         ("id_role_0", "You are: This field is required."),
-        ("id_accuracy", "Accuracy statement: A removal notice is valid only with this statement: tick it to confirm."),
+        (
+            "id_accuracy",
+            "Accuracy statement: A removal notice is valid only with this statement: "
+            "tick it to confirm.",
+        ),
     ]
     for anchor, _ in links:
         assert f'id="{anchor}"' in content  # every link lands on its input
@@ -102,12 +110,24 @@ def test_error_summary_links_each_error_to_its_field_and_keeps_the_values(client
 def test_url_check_says_which_addresses_are_ours_and_which_article(client):
     cache.clear()
     origin = OriginFactory(domain="fennel.example", name="Fennel Review")
-    item = ItemFactory(origin=origin, title="Orchard second life",
-                       original_url="https://fennel.example/orchard")
-    hidden = ItemFactory(origin=origin, title="A secret title", status="hidden",
-                         original_url="https://fennel.example/gone")
-    urls = "\n".join([item.original_url, item.public_url, hidden.original_url,
-                      "https://fennel.example/never", "https://elsewhere.example/x"])
+    item = ItemFactory(
+        origin=origin, title="Orchard second life", original_url="https://fennel.example/orchard"
+    )
+    hidden = ItemFactory(
+        origin=origin,
+        title="A secret title",
+        status="hidden",
+        original_url="https://fennel.example/gone",
+    )
+    urls = "\n".join(
+        [
+            item.original_url,
+            item.public_url,
+            hidden.original_url,
+            "https://fennel.example/never",
+            "https://elsewhere.example/x",
+        ]
+    )
     response = client.get(CHECK, {"urls": urls})
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     results = response.json()["results"]

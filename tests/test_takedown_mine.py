@@ -29,16 +29,31 @@ def _fresh_cache():
 @pytest.mark.django_db
 def test_the_link_lists_every_request_and_counter_notice_of_the_address(client):
     mine = RemovalRequestFactory(requester_email="Robin@Rights.example", reference="TD-2026-00007")
-    older = RemovalRequestFactory(requester_email="robin@rights.example", reference="TD-2026-00003",
-                                  status="completed", received_at=timezone.now() - timedelta(days=9))
+    older = RemovalRequestFactory(
+        requester_email="robin@rights.example",
+        reference="TD-2026-00003",
+        status="completed",
+        received_at=timezone.now() - timedelta(days=9),
+    )
     RemovalRequestFactory(requester_email="someone@else.example", reference="TD-2026-00009")
     CounterNoticeSubmission.objects.create(
-        request=older, item=ItemFactory(), name="Robin", address="1 Lane", phone="0",
-        email="robin@rights.example", material="x", explanation="y", signature="Robin",
+        request=older,
+        item=ItemFactory(),
+        name="Robin",
+        address="1 Lane",
+        phone="0",
+        email="robin@rights.example",
+        material="x",
+        explanation="y",
+        signature="Robin",
         token="t" * 20,
     )
-    response = client.post(MINE, {"email": "robin@rights.example"}, headers={"accept-language": "de"})
-    assert response.status_code == 200 and "Ein Anmeldelink ist unterwegs" in response.content.decode()
+    response = client.post(
+        MINE, {"email": "robin@rights.example"}, headers={"accept-language": "de"}
+    )
+    assert (
+        response.status_code == 200 and "Ein Anmeldelink ist unterwegs" in response.content.decode()
+    )
     mail = Message.objects.get(kind="mine_link")
     assert mail.recipients == ["robin@rights.example"] and "Ihre Entfernungsanträge" in mail.subject
 
@@ -49,7 +64,7 @@ def test_the_link_lists_every_request_and_counter_notice_of_the_address(client):
     assert text.index("TD-2026-00007") < text.index("TD-2026-00003")  # newest first
     assert "TD-2026-00009" not in text
     assert f"/takedown/status/{mine.status_token}/" in text
-    assert "About <span class=\"reference\">TD-2026-00003</span>" in text
+    assert 'About <span class="reference">TD-2026-00003</span>' in text
     assert "no-store" in page["Cache-Control"]
 
     # Single use: the same link again, from anywhere, signs nobody in.

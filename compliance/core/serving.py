@@ -53,9 +53,7 @@ def serving_address(argv: list[str] | None = None, environ: dict | None = None):
 
     argv = sys.argv if argv is None else argv
     environ = os.environ if environ is None else environ
-    return _runserver_address(argv) or _gunicorn_address(
-        argv, environ.get("GUNICORN_CMD_ARGS", "")
-    )
+    return _runserver_address(argv) or _gunicorn_address(argv, environ.get("GUNICORN_CMD_ARGS", ""))
 
 
 def site_url_mismatch(site_url: str, address: tuple[str, int] | None) -> str | None:

@@ -278,7 +278,10 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
     @admin.display(description="evidence")
     def evidence_files(self, obj):
         files = [
-            (evidence, reverse("admin:takedowns_removalrequest_evidence", args=[obj.pk, evidence.pk]))
+            (
+                evidence,
+                reverse("admin:takedowns_removalrequest_evidence", args=[obj.pk, evidence.pk]),
+            )
             for evidence in obj.evidence.all()
         ]
         return render_to_string(f"{SECTIONS}/evidence.html", {"files": files})

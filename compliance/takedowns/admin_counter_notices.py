@@ -26,7 +26,9 @@ class CounterNoticeSubmissionAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     def has_decide_permission(self, request):
         return user_may_decide(request.user)
 
-    @admin.action(description="Accept: forward to the requester and start the clock", permissions=["decide"])
+    @admin.action(
+        description="Accept: forward to the requester and start the clock", permissions=["decide"]
+    )
     def accept(self, request, queryset):
         done = 0
         for submission in queryset:

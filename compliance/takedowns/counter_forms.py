@@ -102,8 +102,4 @@ class CounterNoticeForm(forms.Form):
         return bool(self.cleaned_data.get(HONEYPOT_FIELD))
 
     def submission(self) -> dict:
-        return {
-            name: self.cleaned_data[name]
-            for name in self.fields
-            if name != HONEYPOT_FIELD
-        }
+        return {name: self.cleaned_data[name] for name in self.fields if name != HONEYPOT_FIELD}

@@ -3,11 +3,11 @@ Article 16(2) notice, each required, each with a size limit."""
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.formats import number_format
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from compliance.core.normalise import is_web_address, normalise_url
 
@@ -193,7 +193,12 @@ class RemovalRequestForm(forms.Form):
             total=settings.EVIDENCE_MAX_TOTAL_BYTES,
             sizes=True,
         ),
-        widget=MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/png,image/jpeg,text/plain"}),
+        widget=MultipleFileInput(
+            attrs={
+                "accept": ".pdf,.png,.jpg,.jpeg,.txt,"
+                "application/pdf,image/png,image/jpeg,text/plain"
+            }
+        ),
     )
     signature = forms.CharField(
         label=_("Signature: type your full name"),

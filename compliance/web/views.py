@@ -85,7 +85,9 @@ def _unavailable(request: HttpRequest, item: Item) -> HttpResponse:
     context = {"why": why, "transparency_url": TRANSPARENCY_PATH}
     if why.cause == "request" and why.status == Item.Status.HIDDEN:
         # The slug is in this page's own address already: the link reveals nothing new.
-        context["counter_notice_url"] = f"{TAKEDOWN_PATH}counter-notice/?{urlencode({'item': item.slug})}"
+        context["counter_notice_url"] = (
+            f"{TAKEDOWN_PATH}counter-notice/?{urlencode({'item': item.slug})}"
+        )
     response = render(request, "web/item_unavailable.html", context, status=451)
     response["Link"] = f'<{settings.SITE_URL}{TRANSPARENCY_PATH}>; rel="blocked-by"'
     # Stored nowhere: if the content is restored, it must reappear at once.

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('takedowns', '0008_blockrule_moves_to_items'),
+        ("takedowns", "0008_blockrule_moves_to_items"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='removalrequest',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=8),
+            model_name="removalrequest",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=8),
         ),
     ]

@@ -7,41 +7,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('items', '0006_drop_request_foreign_keys'),
-        ('takedowns', '0010_evidence'),
+        ("items", "0006_drop_request_foreign_keys"),
+        ("takedowns", "0010_evidence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CounterNoticeSubmission',
+            name="CounterNoticeSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('address', models.TextField()),
-                ('phone', models.CharField(max_length=50)),
-                ('email', models.EmailField(max_length=254)),
-                ('material', models.TextField(help_text='The material removed and where it appeared.')),
-                ('explanation', models.TextField(help_text='Why the decision is wrong, in their words.')),
-                ('mistake_statement', models.BooleanField(default=False)),
-                ('jurisdiction_consent', models.BooleanField(default=False)),
-                ('signature', models.CharField(max_length=200)),
-                ('language', models.CharField(blank=True, default='', max_length=8)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('verified', 'Verified'), ('accepted', 'Accepted'), ('declined', 'Declined')], db_index=True, default='received', max_length=10)),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.TextField(blank=True)),
-                ('counter_notice', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='submission', to='takedowns.counternotice')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='items.item')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counter_notice_submissions', to='takedowns.removalrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("address", models.TextField()),
+                ("phone", models.CharField(max_length=50)),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "material",
+                    models.TextField(help_text="The material removed and where it appeared."),
+                ),
+                (
+                    "explanation",
+                    models.TextField(help_text="Why the decision is wrong, in their words."),
+                ),
+                ("mistake_statement", models.BooleanField(default=False)),
+                ("jurisdiction_consent", models.BooleanField(default=False)),
+                ("signature", models.CharField(max_length=200)),
+                ("language", models.CharField(blank=True, default="", max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("verified", "Verified"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                        ],
+                        db_index=True,
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.TextField(blank=True)),
+                (
+                    "counter_notice",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submission",
+                        to="takedowns.counternotice",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="items.item",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="counter_notice_submissions",
+                        to="takedowns.removalrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-received_at', '-id'),
+                "ordering": ("-received_at", "-id"),
             },
         ),
     ]
