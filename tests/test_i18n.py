@@ -15,7 +15,7 @@ from django.utils import translation
 from compliance.messaging.models import Message
 from compliance.takedowns.decisions import request_reject
 from compliance.takedowns.models import RemovalRequest
-from tests.factories import ItemFactory, UserFactory
+from tests.factories import ItemFactory, RemovalRequestFactory, UserFactory
 from tests.test_takedown_form import valid_data, visible_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +98,7 @@ def _english_left(text: str, language: str) -> list[str]:
 def test_public_pages_are_wholly_in_the_chosen_language(client, language):
     item = ItemFactory()
     hidden = ItemFactory(status="hidden")
+    removal_request = RemovalRequestFactory(status="completed")
     pages = [
         "/",
         f"/items/{item.slug}/",
@@ -105,6 +106,10 @@ def test_public_pages_are_wholly_in_the_chosen_language(client, language):
         "/transparency/",
         "/no/such/page/",
         "/takedown/mine/",
+        f"/takedown/status/{removal_request.status_token}/",
+        f"/takedown/sent/{removal_request.status_token}/",
+        "/takedown/verify/bad/",
+        "/takedown/counter-notice/?item=none",
     ]
     for path in [*pages, f"/items/{hidden.slug}/"]:
         response = client.get(path, headers={"accept-language": f"{language},en;q=0.5"})
