@@ -51,7 +51,10 @@ run: install
 	@echo "  staff admin:           http://$(HOST):$(PORT)/admin/  (credentials above)"
 	@echo "  Ctrl-C stops the site, the workers and the scheduler."
 	@echo
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile start
+	@# honcho gives each process its own PORT (web's, then +100 for each next one), so the
+	@# workers are told SITE_URL itself: their links, mails and self-check name web's port.
+	HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
+	  $(VENV)/bin/honcho --procfile Procfile start
 
 # The suite's embedded run keeps its SQLite file and broker folder apart from `make run`'s.
 test: install-test
