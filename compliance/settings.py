@@ -164,6 +164,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else Accept-Language; paths stay unprefixed.
+    "django.middleware.locale.LocaleMiddleware",
+    "compliance.core.middleware.DesignedNotFoundMiddleware",  # never DEBUG's technical 404
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -185,6 +188,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "compliance.core.context_processors.site",
@@ -250,6 +254,12 @@ SESSION_SAVE_EVERY_REQUEST = True
 OTP_TOTP_ISSUER = "courtesy"
 
 LANGUAGE_CODE = "en"
+# Every public page and every mail to a requester exists in these (locale/); the admin
+# shows Django's own translations in the same languages.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# DATE_FORMAT and DATETIME_FORMAT per language ("4 December 2026", "4. Dezember 2026").
+FORMAT_MODULE_PATH = ["compliance.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -409,7 +419,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- courtesy ------------------------------------------------------------------------------
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `make run` serves (the Procfile's runserver reads the same two variables); the
+# default SITE_URL follows them so that links, mails and the self-check name that port.
+HOST = env_str("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://{HOST}:{PORT}").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "courtesy")
 # Compliance reports: period boundaries (days, weeks, months) are midnights in this zone.
 REPORT_TIME_ZONE = env_str("REPORT_TIME_ZONE", "UTC")
@@ -486,6 +500,12 @@ TRUSTED_FLAGGER_TIME_LIMIT_HOURS = env_int("TRUSTED_FLAGGER_TIME_LIMIT_HOURS", 1
 # the message is kept for staff, unacknowledged (0: no limit).
 MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR = env_int("MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR", 5)
 MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR = env_int("MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR", 20)
+# Evidence a requester attaches to a notice: at most this many files, each and all together
+# at most these sizes; kept here, outside the static and media roots.
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 5)
+EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_BYTES", 5 * 1024 * 1024)
+EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_BYTES", 10 * 1024 * 1024)
+EVIDENCE_ROOT = VAR_DIR / "evidence"
 # Counter-notice restorations count business days: weekends and these dates are skipped.
 TAKEDOWN_HOLIDAYS = env_dates("TAKEDOWN_HOLIDAYS")
 
@@ -572,6 +592,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-for folder in ("broker/queue", "broker/control", "mail", "inbox", "static"):
+for folder in ("broker/queue", "broker/control", "mail", "inbox", "static", "evidence"):
     # Cheap and idempotent: the embedded mode must work on a fresh clone with no set-up step.
     (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)

@@ -361,6 +361,8 @@ class RemovalRequestViewSet(GenericViewSet):
                 removal_request = request_submit(
                     channel=RemovalRequest.Channel.API,
                     client_key=intake.client_key_for(request),
+                    # From Accept-Language (LocaleMiddleware): the requester's mails use it.
+                    language=request.LANGUAGE_CODE,
                     **data.validated_data,
                 )
         except intake.RateLimited as limited:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.template import TemplateSyntaxError, engines
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.core.normalise import normalise_domain
 
@@ -321,9 +322,9 @@ class BlockRule(models.Model):
     """
 
     class Kind(models.TextChoices):
-        URL = "url", "Original URL (and its text)"
-        AUTHOR = "author", "Author at origin"
-        ORIGIN = "origin", "Whole origin"
+        URL = "url", _("Original URL (and its text)")
+        AUTHOR = "author", _("Author at origin")
+        ORIGIN = "origin", _("Whole origin")
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     # None only for a URL rule on a site we do not (yet) republish: a URL named in a request

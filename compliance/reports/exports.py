@@ -17,10 +17,12 @@ These build the payloads that compliance.reports.public_records stores at each d
 exports and submission read the stored payloads.
 """
 
+import functools
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
 
 from compliance.audit.models import AuditEvent
 from compliance.items.models import Item
@@ -176,6 +178,11 @@ def _facts(removal_request, items) -> str:
     )
     if removal_request.future:
         facts += " Block rules keep the same content from being republished again."
+    evidence = getattr(removal_request, "evidence_count", None)
+    if evidence is None:
+        evidence = removal_request.evidence.count()
+    if evidence:
+        facts += f" The notice came with {evidence} evidence file(s), kept unpublished."
     return facts[:FACTS_LIMIT]
 
 
@@ -192,6 +199,19 @@ def _content_date(removal_request, items) -> str:
     return f"{min(dates) if dates else removal_request.received_at:%Y-%m-%d}"
 
 
+def _in_english(export):
+    """Exports are records for regulators and Lumen: in English whatever the staff user's
+    language (the choices' labels are translated for the pages)."""
+
+    @functools.wraps(export)
+    def wrapper(removal_request):
+        with translation.override("en"):
+            return export(removal_request)
+
+    return wrapper
+
+
+@_in_english
 def dsa_statement(removal_request) -> dict:
     """The DSA statement of reasons for a completed (or reversed) request."""
     items = _items(removal_request)
@@ -338,6 +358,7 @@ def _lumen_parties(removal_request) -> list[dict]:
     ]
 
 
+@_in_english
 def lumen_notice(removal_request) -> dict:
     """The notice as Lumen's submission API takes it. Lumen refuses a notice without
     works: `works_attributes` may be empty here, and such a notice is not sent."""

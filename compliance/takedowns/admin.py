@@ -9,10 +9,12 @@ templates/admin/takedowns/sections/.
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -37,7 +39,7 @@ from .casework import (
     request_update,
 )
 from .decisions import notice_missing_elements
-from .models import CounterNotice, ReasonTemplate, RemovalRequest, SenderMeasure
+from .models import CounterNotice, Evidence, ReasonTemplate, RemovalRequest, SenderMeasure
 from .selectors import request_covered_items, request_targets, request_thread
 from .state import TransitionError
 
@@ -122,7 +124,18 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
         ),
         (
             "What and why",
-            {"fields": ("urls", "scope", "future", "ground", "explanation", "origin")},
+            {
+                "fields": (
+                    "urls",
+                    "scope",
+                    "future",
+                    "ground",
+                    "explanation",
+                    "evidence_files",
+                    "language",
+                    "origin",
+                )
+            },
         ),
         ("Targets", {"fields": ("targets_table", "covered_items")}),
         (
@@ -169,6 +182,8 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
         "urls_links",
         "targets_table",
         "covered_items",
+        "evidence_files",
+        "language",
         "counter_notices",
         "message_thread",
         "audit_history",
@@ -368,6 +383,42 @@ class RemovalRequestAdmin(RequestActions, StaffMayRead, admin.ModelAdmin):
         }
         return render_to_string(f"{SECTIONS}/covered_items.html", context)
 
+    @admin.display(description="evidence")
+    def evidence_files(self, obj):
+        files = [
+            (
+                evidence,
+                reverse("admin:takedowns_removalrequest_evidence", args=[obj.pk, evidence.pk]),
+            )
+            for evidence in obj.evidence.all()
+        ]
+        return render_to_string(f"{SECTIONS}/evidence.html", {"files": files})
+
+    def get_urls(self):
+        evidence = path(
+            "<int:request_id>/evidence/<int:evidence_id>/",
+            self.admin_site.admin_view(self.evidence_download),
+            name="takedowns_removalrequest_evidence",
+        )
+        return [evidence, *super().get_urls()]
+
+    def evidence_download(self, request, request_id, evidence_id):
+        """An attached file, to staff who may see its request: always as a download, with
+        the type read from its content, so that no browser runs or renders it in our origin."""
+        evidence = get_object_or_404(Evidence, pk=evidence_id, request_id=request_id)
+        if not self.has_view_permission(request, evidence.request):
+            raise PermissionDenied
+        response = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.filename,
+            content_type=evidence.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
     @admin.display(description="counter-notices")
     def counter_notices(self, obj):
         notices = obj.counter_notices.order_by("received_at", "id")
@@ -416,3 +467,6 @@ class CounterNoticeAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
     )
     list_select_related = ("request",)
     search_fields = ("name", "email", "request__reference")
+
+
+from . import admin_counter_notices  # noqa: E402, F401 - registers the counter-notice queue

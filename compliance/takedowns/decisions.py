@@ -4,6 +4,7 @@ actor's permission itself, whichever entry point calls it."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.core.actors import Actor
 from compliance.core.queue import enqueue_on_commit
@@ -107,7 +108,7 @@ def request_reject(
         request_mail(
             removal_request=removal_request,
             kind="rejection",
-            subject="Your removal request was not granted",
+            subject=_("Your removal request was not granted"),
             context={"reason": reason},
         )
         if manifestly_unfounded:
@@ -139,7 +140,7 @@ def request_withdraw(
         request_mail(
             removal_request=removal_request,
             kind="withdrawal",
-            subject="Your removal request was withdrawn",
+            subject=_("Your removal request was withdrawn"),
             context={"reason": reason.strip()},
         )
     return removal_request

@@ -28,6 +28,14 @@ RATE_WINDOW = timedelta(hours=1)
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def form_body_limit(content_type: str) -> int:
+    """The removal form's limit: the fields', plus the evidence files' when it may carry
+    them (multipart). Each file is checked against its own limits once read."""
+    if content_type == "multipart/form-data":
+        return MAX_BODY_BYTES + settings.EVIDENCE_MAX_TOTAL_BYTES + 64 * 1024
+    return MAX_BODY_BYTES
+
+
 def client_address(http_request) -> str:
     """The address the request came from, as the WSGI server saw it.
 

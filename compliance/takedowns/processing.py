@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
@@ -295,7 +296,7 @@ def _complete(removal_request: RemovalRequest, checks: list[SelfCheck], outcome:
             request_mail(
                 removal_request=removal_request,
                 kind="confirmation",
-                subject="The content you asked about has been removed",
+                subject=_("The content you asked about has been removed"),
                 context=confirmation_context(removal_request, checks, outcome),
             )
     except TransitionError:

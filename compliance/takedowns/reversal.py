@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.models import AuditEvent
 from compliance.audit.services import audit_record
@@ -133,7 +134,7 @@ def counter_notice_record(
         notice.forward_message = request_mail(
             removal_request=current,
             kind="counter_notice",
-            subject="A counter-notice disputes your removal request",
+            subject=_("A counter-notice disputes your removal request"),
             context={
                 "counter_notice": notice,
                 "business_days": COUNTER_NOTICE_BUSINESS_DAYS,
@@ -227,7 +228,7 @@ def _reversal_mail(removal_request, *, reason: str, restored: int, checks: list)
     request_mail(
         removal_request=removal_request,
         kind="reversal",
-        subject="The content you asked about has been restored",
+        subject=_("The content you asked about has been restored"),
         context={
             "reason": reason,
             "restored": restored,

@@ -4,8 +4,10 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
@@ -15,6 +17,7 @@ from compliance.messaging.models import Message
 from . import abuse, intake
 from . import targets as target_resolution
 from .decisions import AUTO_APPROVAL, approve
+from .evidence import evidence_store
 from .mail import request_mail
 from .models import RemovalRequest, RemovalTarget
 from .state import Status, check_choice, transition
@@ -74,6 +77,8 @@ def request_submit(
     client_key: str = "",
     incoming_message: Message | None = None,
     acknowledge: bool = True,
+    language: str = "",
+    evidence: list[tuple] = (),
 ) -> RemovalRequest:
     """Store a new request as `received`, resolve its targets, and acknowledge it by mail
     with the verification and status links. The caller validates the fields; impossible
@@ -128,6 +133,7 @@ def request_submit(
             accuracy=bool(accuracy),
             signature=signature,
             client_key=client_key,
+            language=language if language in dict(settings.LANGUAGES) else "",
             status=Status.RECEIVED,
             received_at=now,
             due_at=now + timedelta(hours=abuse.request_deadline_hours(trusted_flagger)),
@@ -138,6 +144,8 @@ def request_submit(
         removal_request.reference = f"TD-{timezone.localtime(now).year}-{removal_request.pk:05d}"
         removal_request.save(update_fields=["reference"])
         request_targets_resolve(removal_request=removal_request)
+        # (upload, sniffed type) pairs that evidence.evidence_check accepted.
+        evidence_store(removal_request=removal_request, files=list(evidence))
         audit_record(
             actor=Actor.requester(requester_email),
             action="request.received",
@@ -147,6 +155,7 @@ def request_submit(
                 "channel": channel,
                 "urls": len(urls),
                 **({"trusted_flagger": trusted_flagger.organisation} if trusted_flagger else {}),
+                "evidence": len(evidence),
             },
             case=removal_request.reference,
         )
@@ -162,7 +171,7 @@ def _acknowledge(removal_request: RemovalRequest) -> None:
     request_mail(
         removal_request=removal_request,
         kind="acknowledgement",
-        subject="We received your removal request",
+        subject=_("We received your removal request"),
         context={
             "verification_url": verification_url(removal_request),
             "verification_days": VERIFICATION_MAX_AGE.days,
@@ -215,7 +224,7 @@ def request_verification_resend(*, removal_request: RemovalRequest) -> Message |
         return request_mail(
             removal_request=current,
             kind="verification",
-            subject="Your new verification link",
+            subject=_("Your new verification link"),
             context={
                 "verification_url": verification_url(current),
                 "verification_days": VERIFICATION_MAX_AGE.days,

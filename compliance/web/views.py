@@ -118,7 +118,13 @@ def item_reference(request: HttpRequest, pk: int) -> HttpResponse:
 def _unavailable(request: HttpRequest, item: Item) -> HttpResponse:
     # The template gets the explanation only, never the item: nothing of the content
     # (title, body, author, image, original URL) can reach the page by mistake.
-    context = {"why": item_unavailability(item), "transparency_url": TRANSPARENCY_PATH}
+    why = item_unavailability(item)
+    context = {"why": why, "transparency_url": TRANSPARENCY_PATH}
+    if why.cause == "request" and why.status == Item.Status.HIDDEN:
+        # The slug is in this page's own address already: the link reveals nothing new.
+        context["counter_notice_url"] = (
+            f"{TAKEDOWN_PATH}counter-notice/?{urlencode({'item': item.slug})}"
+        )
     response = render(request, "web/item_unavailable.html", context, status=451)
     response["Link"] = f'<{settings.SITE_URL}{TRANSPARENCY_PATH}>; rel="blocked-by"'
     # Stored nowhere: if the content is restored, it must reappear at once.
