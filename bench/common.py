@@ -3,6 +3,7 @@ dropped around the run, on whatever DATABASE_URL names), a timer, and one way to
 
 import contextlib
 import os
+import statistics
 import time
 
 import django
@@ -41,5 +42,48 @@ def report(name: str, measured: float, baseline: float, target: float) -> bool:
     print(
         f"{name}: {measured:.3f}s vs baseline {baseline:.3f}s = {ratio:.2f}x "
         f"(target <= {target}x) {verdict}"
+    )
+    return ratio <= target
+
+
+def _timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def interleaved(baseline, subjects: dict, repeat: int = 3) -> dict[str, tuple[float, float, float]]:
+    """Baseline and subjects timed in turn, `repeat` rounds of B S1 B S2 B …: each subject
+    run is compared with the mean of the baseline runs just before and after it, so a
+    machine that gets busier or quieter (other work, warming caches) weighs on both alike.
+    A subject is a callable, or a (setup, run) pair whose setup is not timed. Returns, per
+    subject, (median ratio, median subject seconds, median baseline seconds)."""
+    ratios = {name: [] for name in subjects}
+    times = {name: [] for name in subjects}
+    baselines = []
+    before = _timed(baseline)
+    baselines.append(before)
+    for _ in range(repeat):
+        for name, subject in subjects.items():
+            setup, run = subject if isinstance(subject, tuple) else (None, subject)
+            if setup is not None:
+                setup()
+            measured = _timed(run)
+            after = _timed(baseline)
+            baselines.append(after)
+            ratios[name].append(measured / ((before + after) / 2))
+            times[name].append(measured)
+            before = after
+    middle = statistics.median
+    return {
+        name: (middle(ratios[name]), middle(times[name]), middle(baselines)) for name in subjects
+    }
+
+
+def report_ratio(name: str, ratio: float, measured: float, baseline: float, target: float) -> bool:
+    verdict = "ok" if ratio <= target else "OVER TARGET"
+    print(
+        f"{name}: {measured:.3f}s vs baseline {baseline:.3f}s, interleaved median "
+        f"{ratio:.2f}x (target <= {target}x) {verdict}"
     )
     return ratio <= target

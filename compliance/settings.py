@@ -8,10 +8,11 @@ the program at start-up rather than being guessed at.
 
 import os
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import csp.constants as csp
 import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -51,6 +52,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def env_pair(name: str) -> tuple[str, str] | None:
+    """ "HEADER,value" as a pair (SECURE_PROXY_SSL_HEADER), or None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, sep, value = (part.strip() for part in raw.partition(","))
+    if not sep or not header or not value:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: expected HEADER,value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    return header, value
 
 
 def env_dates(name: str) -> list[date]:
@@ -116,13 +130,12 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "compliance.accounts.apps.CourtesyAdminConfig",  # django.contrib.admin, as ours
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
@@ -130,11 +143,19 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "compliance.core",
     "compliance.audit",
+    "compliance.accounts",
     "compliance.items",
     "compliance.messaging",
+    "compliance.destinations",
     "compliance.takedowns",
+    "compliance.licensing",
     "compliance.wordpress",
     "compliance.reports",
     "compliance.web",
@@ -142,13 +163,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else Accept-Language; paths stay unprefixed.
+    "django.middleware.locale.LocaleMiddleware",
+    "compliance.core.middleware.DesignedNotFoundMiddleware",  # never DEBUG's technical 404
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "compliance.urls"
@@ -162,21 +190,38 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "compliance.core.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
 ]
 
-EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+# Seconds a database connection is kept for the next request (Django's CONN_MAX_AGE): in
+# services mode a minute, checked before reuse, so a page never pays for a new PostgreSQL
+# connection; the embedded SQLite file opens in microseconds and keeps none.
+SERVICES_CONN_MAX_AGE = 60
+
+
+def database_settings(url: str | None) -> dict:
+    """The default database from DATABASE_URL (None: the embedded SQLite file)."""
+    default_age = SERVICES_CONN_MAX_AGE if url else 0
+    # DATABASE_CONN_MAX_AGE: the name this setting had before CONN_MAX_AGE.
+    age = env_int("CONN_MAX_AGE", env_int("DATABASE_CONN_MAX_AGE", default_age))
+    if age < 0:
+        raise ImproperlyConfigured(f"CONN_MAX_AGE={age} must be 0 or more seconds")
+    return dj_database_url.parse(
+        url or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=age,
+        conn_health_checks=age > 0,
     )
-}
+
+
+EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
+DATABASES = {"default": database_settings(os.environ.get("DATABASE_URL"))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database too: the Celery worker that the integration
     # tests start is another process and must see the same rows.
@@ -188,9 +233,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff accounts (compliance/accounts/): django-axes counts failed logins (a wrong password
+# or second-factor code) per username and per client address, and locks out either one
+# that reaches the limit: guessing one account from many addresses, or many accounts from
+# one address, is stopped.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # compliance/accounts/admin.py registers its own, with Unlock
+AXES_CLIENT_IP_CALLABLE = "compliance.accounts.lockout.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# A staff session ends after this long without a request.
+SESSION_COOKIE_AGE = env_int("STAFF_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+OTP_TOTP_ISSUER = "courtesy"
 
 LANGUAGE_CODE = "en"
+# Every public page and every mail to a requester exists in these (locale/); the admin
+# shows Django's own translations in the same languages.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# DATE_FORMAT and DATETIME_FORMAT per language ("4 December 2026", "4. Dezember 2026").
+FORMAT_MODULE_PATH = ["compliance.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -208,7 +279,37 @@ if DEBUG:
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# HTTPS, from the environment (README: "Running in production"). Behind a proxy that
+# terminates TLS, SECURE_PROXY_SSL_HEADER names the header it sets and the value meaning
+# HTTPS, e.g. "HTTP_X_FORWARDED_PROTO,https" (the proxy must overwrite it on every request).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = env_bool("SESSION_COOKIE_HTTPONLY", True)
+CSRF_COOKIE_HTTPONLY = env_bool("CSRF_COOKIE_HTTPONLY", True)
+# Content-Security-Policy on every response (django-csp): scripts and <style> elements
+# only from here or with the response's nonce; style attributes stay allowed (the
+# compliance report is written for mail clients, which drop <style>, and its charts are
+# inline SVG); images also from https: (republished articles keep their origin's images).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:", "https:"],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 LOGIN_URL = "admin:login"
 
 LOGGING = {
@@ -256,6 +357,9 @@ CELERY_TASK_ROUTES = {
     "compliance.takedowns.tasks.*": {"queue": "takedowns"},
     "compliance.wordpress.tasks.*": {"queue": "ingest"},
     "compliance.messaging.tasks.*": {"queue": "mail"},
+    "compliance.licensing.tasks.*": {"queue": "ingest"},
+    # Purges and notifications are part of carrying a takedown out.
+    "compliance.destinations.tasks.*": {"queue": "takedowns"},
 }
 # Publishing gives up quickly when the broker is down: the row is committed and a sweep
 # queues the work again, so a web request must not hang on the broker.
@@ -288,9 +392,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.takedowns.tasks.recheck_staydown",
         "schedule": env_int("STAYDOWN_RECHECK_SECONDS", 15 * 60),
     },
+    "check-licences-due": {
+        "task": "compliance.licensing.tasks.check_licences_due",
+        "schedule": env_int("LICENCE_CHECK_SWEEP_SECONDS", 300),
+    },
+    "recheck-originals": {
+        "task": "compliance.licensing.tasks.recheck_originals",
+        "schedule": env_int("ORIGINAL_RECHECK_SECONDS", 3 * 3600),
+    },
+    "warn-licences-expiring": {
+        "task": "compliance.reports.tasks.warn_licences_expiring",
+        "schedule": env_int("LICENCE_EXPIRY_WARNING_SECONDS", 24 * 3600),
+    },
     "withhold-expired-licences": {
         "task": "compliance.takedowns.tasks.withhold_expired_licences",
         "schedule": env_int("LICENCE_SWEEP_SECONDS", 60 * 60),
+    },
+    "submit-public-records": {
+        "task": "compliance.reports.tasks.submit_public_records",
+        "schedule": env_int("PUBLIC_RECORDS_SWEEP_SECONDS", 5 * 60),
+    },
+    "sweep-deliveries": {
+        "task": "compliance.destinations.tasks.sweep_deliveries",
+        "schedule": env_int("DELIVERY_SWEEP_SECONDS", 15),
+        # A sweep not run by the time of the next one is dropped: no backlog of sweeps.
+        "options": {"expire_seconds": env_int("DELIVERY_SWEEP_SECONDS", 15)},
     },
     # Each site is swept when due (WORDPRESS_SWEEP_SECONDS after its last sweep, later
     # after failures); the beat looks for due sites at least every minute.
@@ -302,7 +428,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- courtesy ------------------------------------------------------------------------------
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `make run` serves (the Procfile's runserver reads the same two variables); the
+# default SITE_URL follows them so that links, mails and the self-check name that port.
+HOST = env_str("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://{HOST}:{PORT}").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "courtesy")
 # WordPress sites: how often each is swept for new, edited and re-imported posts, and the
 # Fernet key its application password is encrypted under (derived from SECRET_KEY if unset).
@@ -324,20 +454,46 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         f"REPORT_TIME_ZONE={REPORT_TIME_ZONE!r} is not an IANA time zone (e.g. Europe/Berlin)"
     ) from None
 
+# Public records of decisions: the DSA Transparency Database (its site, sandbox or
+# production, e.g. https://transparency.dsa.ec.europa.eu; the API is under /api/v1/) and
+# Lumen (e.g. https://lumendatabase.org). Each is submitted to only when its URL and token
+# are set and PUBLIC_RECORDS_SUBMIT is on.
+DSA_TDB_API_URL = env_str("DSA_TDB_API_URL", "").rstrip("/")
+DSA_TDB_API_TOKEN = env_str("DSA_TDB_API_TOKEN", "")
+LUMEN_API_URL = env_str("LUMEN_API_URL", "").rstrip("/")
+LUMEN_API_TOKEN = env_str("LUMEN_API_TOKEN", "")
+PUBLIC_RECORDS_SUBMIT = env_bool("PUBLIC_RECORDS_SUBMIT", True)
+PUBLIC_RECORDS_TIMEOUT_SECONDS = env_int("PUBLIC_RECORDS_TIMEOUT_SECONDS", 30)
+
 # Feed fetching. Loopback may be allowed for local development and tests only: every other
 # non-public address stays refused, first request or redirect alike.
 FETCH_ALLOW_LOOPBACK = env_bool("FETCH_ALLOW_LOOPBACK", False)
 FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 15)
-FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 10 * 1024 * 1024)
+# A full-text feed of 10,000 items is about 15 MB (bench/ingest.py prints its size).
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 32 * 1024 * 1024)
 FETCH_USER_AGENT = env_str(
     "FETCH_USER_AGENT", f"courtesy-feed-fetcher/0.1 (+{SITE_URL}; {CONTACT_EMAIL})"
 )
 FEED_DEFAULT_POLL_MINUTES = env_int("FEED_DEFAULT_POLL_MINUTES", 30)
 FEED_MAX_BACKOFF_MINUTES = env_int("FEED_MAX_BACKOFF_MINUTES", 24 * 60)
+# Licence evidence (compliance.licensing): item pages read per sweep when first seen; how
+# far back republished originals are re-checked at the origin, and how many hours apart two
+# 404/410 answers must be before an item is hidden as "removed at origin"; how many days
+# ahead an expiring licence basis is warned about.
+LICENCE_ITEM_CHECKS_PER_SWEEP = env_int("LICENCE_ITEM_CHECKS_PER_SWEEP", 100)
+ORIGINAL_RECHECK_DAYS = env_int("ORIGINAL_RECHECK_DAYS", 30)
+REMOVED_AT_ORIGIN_HOURS = env_int("REMOVED_AT_ORIGIN_HOURS", 6)
+LICENCE_EXPIRY_WARNING_DAYS = env_int("LICENCE_EXPIRY_WARNING_DAYS", 30)
+# Verified opt-outs read `_courtesy.<domain>` TXT records from these servers (host[:port]);
+# empty: the system's resolver.
+OPTOUT_DNS_NAMESERVERS = env_list("OPTOUT_DNS_NAMESERVERS", [])
 # Removal requests: staff must decide within this many hours of receipt (due_at).
 TAKEDOWN_TIME_LIMIT_HOURS = env_int("TAKEDOWN_TIME_LIMIT_HOURS", 48)
 # Removal requests accepted from one client address (form and API) per hour; 0: no limit.
 TAKEDOWN_RATE_LIMIT_PER_HOUR = env_int("TAKEDOWN_RATE_LIMIT_PER_HOUR", 5)
+# mailgate acknowledges at most this many requests per sender address in 24 hours; beyond
+# it a request is still opened, but flagged for staff and not answered (no loop with a robot).
+MAILGATE_ACKNOWLEDGEMENTS_PER_DAY = env_int("MAILGATE_ACKNOWLEDGEMENTS_PER_DAY", 3)
 # The takedown job confirms nothing before its self-check has requested each hidden item's
 # page, /feed/ and /sitemap.xml from this address: SITE_URL unless the workers reach the
 # site by another (internal) address, e.g. http://web:8000.
@@ -347,10 +503,50 @@ SELF_CHECK_TIMEOUT_SECONDS = env_int("SELF_CHECK_TIMEOUT_SECONDS", 10)
 # check an even sample of that many pages instead (the feed and sitemap checks always
 # cover every item), for sites where requesting each page takes too long.
 SELF_CHECK_MAX_PAGES = env_int("SELF_CHECK_MAX_PAGES", 0)
+# Pages the self-check requests at once.
+SELF_CHECK_CONCURRENCY = env_int("SELF_CHECK_CONCURRENCY", 8)
 # A request still `processing` this long after its job started is queued again.
 TAKEDOWN_STUCK_MINUTES = env_int("TAKEDOWN_STUCK_MINUTES", 10)
+# Abuse (DSA Art. 23): this many rejections marked manifestly unfounded within the window
+# warn the sender (address; the domain with its own limit, 0: never); one more while warned
+# suspends it from filing for ABUSE_SUSPENSION_DAYS.
+ABUSE_UNFOUNDED_LIMIT = env_int("ABUSE_UNFOUNDED_LIMIT", 3)
+ABUSE_DOMAIN_UNFOUNDED_LIMIT = env_int("ABUSE_DOMAIN_UNFOUNDED_LIMIT", 10)
+ABUSE_WINDOW_DAYS = env_int("ABUSE_WINDOW_DAYS", 180)
+ABUSE_SUSPENSION_DAYS = env_int("ABUSE_SUSPENSION_DAYS", 30)
+# Trusted flaggers' notices (DSA Art. 22) are due this many hours after receipt.
+TRUSTED_FLAGGER_TIME_LIMIT_HOURS = env_int("TRUSTED_FLAGGER_TIME_LIMIT_HOURS", 12)
+# New requests mailgate opens per sender address / per sender domain per hour; beyond,
+# the message is kept for staff, unacknowledged (0: no limit).
+MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR = env_int("MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR", 5)
+MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR = env_int("MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR", 20)
+# Evidence a requester attaches to a notice: at most this many files, each and all together
+# at most these sizes; kept here, outside the static and media roots.
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 5)
+EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_BYTES", 5 * 1024 * 1024)
+EVIDENCE_MAX_TOTAL_BYTES = env_int("EVIDENCE_MAX_TOTAL_BYTES", 10 * 1024 * 1024)
+EVIDENCE_ROOT = VAR_DIR / "evidence"
 # Counter-notice restorations count business days: weekends and these dates are skipped.
 TAKEDOWN_HOLIDAYS = env_dates("TAKEDOWN_HOLIDAYS")
+
+# Destinations (compliance/destinations/): where a takedown is carried out besides our own
+# pages. The environment's edge cache and IndexNow key become rows at migrate; officers
+# add others (webhooks) in the admin.
+EDGE_CACHE_URL = env_str("EDGE_CACHE_URL", "").rstrip("/")
+EDGE_CACHE_KIND = env_str("EDGE_CACHE_KIND", "varnish-xkey")
+INDEXNOW_KEY = env_str("INDEXNOW_KEY", "")
+INDEXNOW_ENDPOINT = env_str("INDEXNOW_ENDPOINT", "https://api.indexnow.org/indexnow")
+DESTINATION_TIMEOUT_SECONDS = env_int("DESTINATION_TIMEOUT_SECONDS", 10)
+# A failing delivery is tried again after 10 s, 20 s, 40 s … (at most an hour apart), this
+# many times in all; then the request is flagged for staff and nothing is confirmed.
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)
+DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 10)
+DELIVERY_RETRY_MAX_SECONDS = env_int("DELIVERY_RETRY_MAX_SECONDS", 3600)
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 120)
+# Published pages: how long an edge cache may keep them (purged on every takedown), and a
+# browser (not purgeable: kept short).
+EDGE_CACHE_SECONDS = env_int("EDGE_CACHE_SECONDS", 24 * 3600)
+BROWSER_CACHE_SECONDS = env_int("BROWSER_CACHE_SECONDS", 60)
 
 # The REST API (compliance/api/, /api/v1/). Tokens for programs, the session for people in
 # the browsable pages; JSON in, JSON out; staff-only unless a view says otherwise.
@@ -371,7 +567,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "compliance.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "compliance.api.filters.FilterBackend",
         "compliance.api.filters.SearchFilter",
         "compliance.api.filters.OrderingFilter",
     ],
@@ -416,6 +612,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-for folder in ("broker/queue", "broker/control", "mail", "inbox", "static"):
+for folder in ("broker/queue", "broker/control", "mail", "inbox", "static", "evidence"):
     # Cheap and idempotent: the embedded mode must work on a fresh clone with no set-up step.
     (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import workers
+from tests import recordservers, workers
 
 # Fixtures shared by several test modules.
-pytest_plugins = ["tests.reporttools"]
+pytest_plugins = ["tests.reporttools", "tests.varnishtools"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -44,7 +44,39 @@ def celery_dirs(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, celery_dirs, live_server):
+def record_servers():
+    """Stand-ins for the Transparency Database and Lumen (tests/recordservers.py), shared
+    by the session: the session's worker submits to them too."""
+    tdb = recordservers.TransparencyDatabase(token="tdb-test-token").start()
+    lumen = recordservers.Lumen(token="lumen-test-token").start()
+    yield tdb, lumen
+    tdb.stop()
+    lumen.stop()
+
+
+def record_servers_env(record_servers) -> dict:
+    tdb, lumen = record_servers
+    return {
+        "DSA_TDB_API_URL": tdb.url,
+        "DSA_TDB_API_TOKEN": tdb.token,
+        "LUMEN_API_URL": lumen.url,
+        "LUMEN_API_TOKEN": lumen.token,
+    }
+
+
+@pytest.fixture
+def public_records(record_servers, settings):
+    """Submission on, to freshly emptied stand-ins: returns (tdb, lumen)."""
+    for server in record_servers:
+        server.reset()
+    for name, value in record_servers_env(record_servers).items():
+        setattr(settings, name, value)
+    settings.PUBLIC_RECORDS_SUBMIT = True
+    return record_servers
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, celery_dirs, live_server, record_servers):
     """A real `celery worker` process on the configured broker and the test database.
 
     Tests that use it must commit their data (`django_db(transaction=True)`). Its mail is
@@ -54,7 +86,8 @@ def celery_worker(django_db_setup, django_db_blocker, celery_dirs, live_server):
     mail_dir, log_dir = celery_dirs
     with django_db_blocker.unblock():
         workers.purge_queues()
-        worker = workers.start_worker(mail_dir, log_dir, extra_env=worker_site_env(live_server))
+        env = {**worker_site_env(live_server), **record_servers_env(record_servers)}
+        worker = workers.start_worker(mail_dir, log_dir, extra_env=env)
     yield worker
     worker.stop()
 

@@ -65,7 +65,8 @@ def item(
     made = ItemFactory(
         origin=origin,
         status=status,
-        republished_at=republished,
+        # A published item always has a republication time (a database constraint).
+        republished_at=republished or (first if status == Item.Status.PUBLISHED else None),
         status_changed_at=changed or first,
         ingested_at=ingested or first,
         status_rule=rule,

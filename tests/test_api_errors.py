@@ -78,7 +78,6 @@ def test_impossible_ids_are_404(path):
         {"origin": "1e400"},
         {"search": "x" * 201},
         {"republished_after": "99999-01-01"},
-        {"page": str(2**70)},
         {"page_size": "-1"},
     ],
 )

@@ -137,6 +137,20 @@ def test_audit_events_filtered_by_time_with_an_offset(world):
     ]
 
 
+@pytest.mark.parametrize("offset", ["+19:00", "-23:59", "+15:59"])
+def test_audit_events_filtered_by_time_with_any_offset_rfc_3339_allows(world, offset):
+    # PostgreSQL refuses offsets beyond ±15:59: the filter compares in UTC, never a 500.
+    at = world.event.at
+    hours, minutes = int(offset[1:3]), int(offset[4:])
+    sign = 1 if offset[0] == "+" else -1
+    clock = timezone.get_fixed_timezone(sign * (hours * 60 + minutes))
+    local = at.astimezone(clock).isoformat()
+    assert local.endswith(offset)
+    response = client_for("staff").get(f"{API}/audit-events/", {"at_after": local})
+    assert response.status_code == 200
+    assert world.event.pk in [e["id"] for e in results(response)]
+
+
 @pytest.mark.parametrize(
     "query,field",
     [

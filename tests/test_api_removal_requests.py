@@ -153,11 +153,21 @@ def test_validation_is_the_forms(client, mistake):
 
 @pytest.mark.django_db
 def test_api_and_form_share_the_url_rules():
-    data = submission(urls=["https://origin.example/one", "HTTPS://www.origin.example/one/", " "])
+    data = submission(urls=["https://origin.example/one", "HTTPS://www.origin.example/one/"])
     response = client_for("anonymous").post(SUBMIT, data, format="json")
     assert response.status_code == 201
-    # Duplicates (after normalisation) and blanks are dropped, as the form drops them.
+    # Duplicates (after normalisation) are dropped, as the form drops them.
     assert RemovalRequest.objects.get().urls == ["https://origin.example/one"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["", " ", "ftp://origin.example/one", "https://origin.example/a b"])
+def test_an_entry_of_urls_that_is_not_a_web_address_is_a_400_as_the_schema_says(url):
+    data = submission(urls=["https://origin.example/one", url])
+    response = client_for("anonymous").post(SUBMIT, data, format="json")
+    assert response.status_code == 400
+    assert "urls" in response.json()
+    assert not RemovalRequest.objects.exists()
 
 
 @pytest.mark.django_db

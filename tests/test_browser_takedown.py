@@ -36,12 +36,12 @@ def test_requester_follows_the_disclaimer_submits_verifies_and_sees_it_on_the_st
     page.wait_for_url(re.compile(r"/takedown/\?url="))
     assert page.locator("textarea[name=urls]").input_value().strip() == item.original_url
 
-    # No JavaScript needed: an ordinary form, filled in and sent.
+    # An ordinary form, filled in and sent; what is wrong comes first.
+    page.check("input[name=ground][value=copyright]")
     page.fill("input[name=requester_name]", "Robin Rights")
     page.fill("input[name=requester_email]", "robin@rights.example")
     page.check("input[name=role][value=author]")
     page.check("input[name=future]")
-    page.check("input[name=ground][value=copyright]")
     page.fill("textarea[name=explanation]", "I wrote this article and never licensed it.")
     page.check("input[name=good_faith]")
     page.check("input[name=accuracy]")

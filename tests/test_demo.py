@@ -1,12 +1,15 @@
 """`manage.py demo`: synthetic origins, feeds and items loaded by the real ingest, a staff
 user, and nothing changed by a second run."""
 
+import re
+from base64 import b32decode
 from html import escape
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from compliance.items.management.commands.demo import DEMO_DIR
 from compliance.items.models import BlockRule, Feed, Item, LicenceBasis, Origin
@@ -55,6 +58,17 @@ def test_demo_loads_origins_items_and_a_staff_user(client, monkeypatch):
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_staff and admin.is_superuser
     assert admin.check_password("tide-tables-42")
+    # A superuser signs in with a second factor: the demo prints its key and codes, and
+    # the printed key really is the one that signs in.
+    key = re.search(r"key: ([A-Z2-7]+)", output).group(1)
+    device = TOTPDevice.objects.get(user=admin)
+    assert b32decode(key + "=" * (-len(key) % 8)) == device.bin_key
+    code = re.search(r"recovery codes \(each works once\): (\S+)", output).group(1)
+    response = client.post(
+        "/admin/login/",
+        {"username": "admin", "password": "tide-tables-42", "otp_token": code, "next": "/admin/"},
+    )
+    assert response.status_code == 302 and client.get("/admin/").status_code == 200
 
     gazette = Origin.objects.get(domain="harbourlight-gazette.example")
     review = Origin.objects.get(domain="fennel-review.example")

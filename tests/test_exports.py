@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from compliance.audit.models import AuditEvent
 from compliance.reports import exports, selectors
+from compliance.reports.public_records import public_records_backfill
 from tests.factories import (
     ItemFactory,
     OriginFactory,
@@ -245,15 +246,20 @@ def test_a_reversal_ends_the_restriction_and_puids_are_unique():
         object_repr="x",
         case=reversed_request.reference,
     )
-    reversed_request = selectors.decision_for_export(request_id=reversed_request.pk)
-    statement = exports.dsa_statement(reversed_request)
+    # Reversed before public records were stored: they are made from the request and its
+    # audit trail, the reversal as a statement of its own.
+    public_records_backfill()
+    decision_statement, statement = (
+        s.payload for s in reversed_request.dsa_statements.order_by("created_at")
+    )
     assert_well_formed(statement)
+    assert statement["puid"] == "TD-2026-00007-r1" and decision_statement["puid"] == "TD-2026-00007"
     assert statement["end_date_visibility_restriction"] == "2026-03-19"
-    assert "reversed on 2026-03-19" in statement["decision_facts"]
+    assert "on 2026-03-19 the content was restored" in statement["decision_facts"]
     other = exports.dsa_statement(decision("TD-2026-00008"))
-    assert other["puid"] != statement["puid"]
+    assert other["puid"] not in (statement["puid"], decision_statement["puid"])
     # Stable: the same decision always gets the same identifier.
-    assert exports.dsa_statement(reversed_request)["puid"] == statement["puid"]
+    assert exports.dsa_statement(reversed_request)["puid"] == decision_statement["puid"]
 
 
 @pytest.mark.django_db
@@ -299,6 +305,8 @@ def test_the_lumen_notice():
     private = exports.lumen_notice(removal)["notice"]["works_attributes"][0]
     assert item.title not in private["description"] and item.author not in json.dumps(private)
     removal.public_explanation = "As [private] I object to this copy."
+    assert exports.lumen_notice(removal)["notice"]["body"] == ""  # about a person: nothing
+    removal.ground = "copyright"
     assert exports.lumen_notice(removal)["notice"]["body"] == "As [private] I object to this copy."
 
 
@@ -335,19 +343,25 @@ def test_export_decisions_writes_json_lines_with_a_fixed_number_of_queries():
             call_command("export_decisions", *args, stdout=out, stderr=err)
         return [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue(), queries
 
+    public_records_backfill()  # decisions stored without records, as before they existed
     statements, err, few = export("--format", "dsa")
-    assert [s["puid"] for s in statements] == ["TD-2026-00001", "TD-2026-00002"]
+    # The reversed one: its decision, and its reversal as a statement of its own.
+    assert [s["puid"] for s in statements] == ["TD-2026-00001", "TD-2026-00002", "TD-2026-00002-r1"]
     for statement in statements:
         assert_well_formed(statement)
-    assert "2 decision(s) exported as dsa" in err
+    assert "3 decision(s) exported as dsa" in err
     notices, _, _ = export("--format", "lumen")
     assert [n["notice"]["action_taken"] for n in notices] == ["No", "Yes", "Yes"]
     for n in range(5, 25):
         decision(f"TD-2026-{n:05d}", items=3)
+    public_records_backfill()
     statements, _, many = export("--format", "dsa")
-    assert len(statements) == 22
+    assert len(statements) == 23
     assert len(many) == len(few)
-    assert export("--format", "dsa", "--since", "2026-03-04")[0] == []
+    # Decided on 2026-03-03; the reversal of 2026-03-09 is a record of the later window.
+    since = export("--format", "dsa", "--since", "2026-03-04")[0]
+    assert [s["puid"] for s in since] == ["TD-2026-00002-r1"]
+    assert export("--format", "dsa", "--since", "2026-03-10")[0] == []
 
 
 @pytest.mark.django_db

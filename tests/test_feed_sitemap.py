@@ -3,12 +3,15 @@
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from compliance.items import sitemap_pages as sitemap_pages_module
 from compliance.items.models import Item
+from compliance.web import sitemaps
 from tests.factories import FeedFactory, ItemFactory, OriginFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +86,17 @@ def test_feed_channel_and_cache_headers(client, mixed_items):
 
     channel = ET.fromstring(response.content).find("channel")
     assert channel.findtext("link") == "http://testserver/"
-    assert {"public", "max-age=0", "must-revalidate"} <= {
+    # Cached at the edge (purged by key on a takedown), briefly by browsers.
+    assert {"public", "s-maxage=86400", "max-age=60", "stale-while-revalidate=30"} == {
         part.strip() for part in response["Cache-Control"].split(",")
     }
+    # Its keys name every item it shows and their origins, and the lists.
+    shown = [mixed_items["newer"], mixed_items["older"]]
+    keys = set(response["xkey"].split())
+    assert keys == {"lists"} | {f"item-{i.pk}" for i in shown} | {
+        f"origin-{i.origin_id}" for i in shown
+    }
+    assert response["Surrogate-Key"] == response["xkey"]
 
 
 def test_feed_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
@@ -99,40 +110,85 @@ def test_feed_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
 
 def sitemap_locations(response) -> list[str]:
     root = ET.fromstring(response.content)
+    assert root.tag == f"{SITEMAP}urlset"
     return [url.findtext(f"{SITEMAP}loc") for url in root.findall(f"{SITEMAP}url")]
+
+
+def sitemap_pages(client) -> list[str]:
+    """The page URLs the sitemap index at /sitemap.xml lists."""
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    root = ET.fromstring(response.content)
+    assert root.tag == f"{SITEMAP}sitemapindex"
+    return [entry.findtext(f"{SITEMAP}loc") for entry in root.findall(f"{SITEMAP}sitemap")]
+
+
+def all_sitemap_locations(client) -> list[str]:
+    return [
+        location
+        for page in sitemap_pages(client)
+        for location in sitemap_locations(client.get(urlsplit(page).path))
+    ]
 
 
 def test_sitemap_lists_published_item_pages_only(client, mixed_items, settings):
     settings.SITE_URL = "https://copies.example"
 
-    response = client.get("/sitemap.xml")
+    assert sitemap_pages(client) == ["https://copies.example/sitemap-items-1.xml"]
+    response = client.get("/sitemap-items-1.xml")
 
     assert response.status_code == 200
     assert sitemap_locations(response) == [
         f"https://copies.example/items/{mixed_items['newer'].slug}/",
         f"https://copies.example/items/{mixed_items['older'].slug}/",
     ]
-    assert {"public", "max-age=0", "must-revalidate"} <= {
-        part.strip() for part in response["Cache-Control"].split(",")
-    }
+    assert "s-maxage=86400" in response["Cache-Control"]
+    assert response["xkey"] == response["Surrogate-Key"] == "sitemap sitemap-1"
+    assert client.get("/sitemap.xml")["xkey"] == "sitemap"
+
+
+def test_sitemap_pages_hold_items_by_primary_key_range(client, monkeypatch):
+    """Page N holds pks (N-1)*size+1 .. N*size: an item never moves to another page, and
+    the index lists every page up to the highest published item's."""
+    monkeypatch.setattr(sitemap_pages_module, "SITEMAP_PAGE_SIZE", 2)
+    items = ItemFactory.create_batch(5)
+    Item.objects.filter(pk=items[2].pk).update(status=Item.Status.HIDDEN)
+    page_of = sitemaps.sitemap_page_of
+
+    pages = [urlsplit(page).path for page in sitemap_pages(client)]
+
+    assert pages == [f"/sitemap-items-{n}.xml" for n in range(1, page_of(items[4].pk) + 1)]
+    for n in sorted({page_of(item.pk) for item in items}):
+        assert sitemap_locations(client.get(f"/sitemap-items-{n}.xml")) == [
+            f"http://testserver/items/{item.slug}/"
+            for item in items
+            if page_of(item.pk) == n and item is not items[2]
+        ]
+    assert client.get(f"/sitemap-items-{len(pages) + 1}.xml").status_code == 404
+    assert client.get("/sitemap-items-0.xml").status_code == 404
+
+
+def test_an_empty_site_has_an_empty_sitemap_index(client):
+    assert sitemap_pages(client) == []
 
 
 def test_sitemap_leaves_out_items_their_origin_keeps_out_of_search(client):
     indexed = ItemFactory()
     ItemFactory(origin=OriginFactory(noindex=True))
 
-    locations = sitemap_locations(client.get("/sitemap.xml"))
-
-    assert locations == [f"http://testserver/items/{indexed.slug}/"]
+    assert all_sitemap_locations(client) == [f"http://testserver/items/{indexed.slug}/"]
 
 
 def test_sitemap_runs_a_fixed_number_of_queries(client, django_assert_num_queries):
     ItemFactory.create_batch(3)
-    with django_assert_num_queries(2):  # the paginator's count, then the page
+    with django_assert_num_queries(1):  # the highest published pk
         client.get("/sitemap.xml")
+    with django_assert_num_queries(2):  # the highest published pk, then the page's rows
+        client.get("/sitemap-items-1.xml")
     ItemFactory.create_batch(30)
     with django_assert_num_queries(2):
-        assert len(sitemap_locations(client.get("/sitemap.xml"))) == 33
+        assert len(sitemap_locations(client.get("/sitemap-items-1.xml"))) == 33
 
 
 def test_characters_xml_forbids_never_reach_the_feed(client, tmp_path):

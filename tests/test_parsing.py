@@ -1,5 +1,6 @@
 """Parsing feeds into normalised entries: formats, guids, links, encodings, hostile HTML."""
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -218,7 +219,11 @@ def test_hostile_html_is_neutralised():
         assert forbidden not in body, forbidden
     assert "<em>kittiwake</em>" in body
     assert "<blockquote>fair winds all day" in body
-    assert '<img alt="the fleet" src="https://cdn.harbour-gazette.example/img/regatta.jpg">' in body
+    assert re.search(
+        r'<img (alt="the fleet" )?src="https://cdn.harbour-gazette.example/img/regatta.jpg"'
+        r'( alt="the fleet")?>',
+        body,
+    )
     assert "insecure.jpg" not in body  # images over plain http are dropped
     assert '<a href="https://www.harbour-gazette.example/results" rel="nofollow noopener">' in body
 

@@ -18,6 +18,7 @@ from tests.factories import (
     RemovalTargetFactory,
     UserFactory,
 )
+from tests.stafftools import browser_login, enrol
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -79,11 +80,9 @@ def test_the_report_renders_with_both_charts_in_chromium(page):
 def test_staff_open_a_stored_report_from_the_admin(page, live_server):
     a_busy_week()
     report = services.report_generate(period=WEEK)
-    UserFactory(username="editor", is_superuser=True)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/reports/compliancereport/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "not-a-real-password-42")
-    page.click("input[type=submit]")
+    editor = UserFactory(username="editor", is_superuser=True)
+    enrol(editor)
+    browser_login(page, live_server.url, editor, next_path="/admin/reports/compliancereport/")
     page.wait_for_url("**/admin/reports/compliancereport/")
     assert "Weekly report 2026-03-23 to 2026-03-29" in page.content()
     with page.context.expect_page() as opened:

@@ -19,6 +19,7 @@ from tests.factories import (
     ItemFactory,
     OriginFactory,
     RemovalRequestFactory,
+    RemovalTargetFactory,
     UserFactory,
 )
 
@@ -106,9 +107,12 @@ def test_queue_shows_open_requests_by_deadline_with_overdue_marked(officer_clien
     assert list(response.context["cl"].result_list) == [overdue, soon, later]
     assert closed.reference not in response.content.decode()
     html = response.content.decode()
-    assert html.count("OVERDUE") == 1
+    # Time left in words, red when overdue.
+    assert html.count('class="overdue"') == 1
     row = html[html.index(overdue.reference) :]
-    assert row.index("OVERDUE") < row.index("</tr>")
+    assert row.index("overdue 2\xa0hours") < row.index("</tr>")
+    soon_row = html[html.index(soon.reference) :]
+    assert soon_row.index("1\xa0hour") < soon_row.index("</tr>")
 
 
 @pytest.mark.django_db
@@ -159,7 +163,7 @@ def test_queue_costs_the_same_number_of_queries_for_many_requests(officer_client
 @pytest.mark.django_db
 def test_officer_approves_through_the_state_machine(officer_client, officer):
     removal_request = RemovalRequestFactory(status="verified")
-    response = run_action(officer_client, "approve", removal_request)
+    response = run_action(officer_client, "approve", removal_request, apply="1")
     assert response.status_code == 200
     removal_request.refresh_from_db()
     assert removal_request.status == Status.APPROVED
@@ -173,7 +177,7 @@ def test_officer_approves_through_the_state_machine(officer_client, officer):
 def test_an_illegal_transition_is_an_error_message_not_a_crash(officer_client):
     unverified = RemovalRequestFactory(status="received", reference="TD-2026-00007")
     fine = RemovalRequestFactory(status="verified")
-    response = run_action(officer_client, "approve", unverified, fine)
+    response = run_action(officer_client, "approve", unverified, fine, apply="1")
     assert response.status_code == 200
     assert "cannot approve TD-2026-00007: it is received" in page_messages(response)
     unverified.refresh_from_db()
@@ -224,7 +228,7 @@ def test_superuser_may_decide_without_the_group(client):
     admin = UserFactory(username="root", is_superuser=True)
     client.force_login(admin)
     removal_request = RemovalRequestFactory(status="verified")
-    run_action(client, "approve", removal_request)
+    run_action(client, "approve", removal_request, apply="1")
     removal_request.refresh_from_db()
     assert removal_request.status == Status.APPROVED
 
@@ -274,6 +278,7 @@ def test_buttons_on_the_request_page_act_and_come_back(officer_client):
         "approve",
         removal_request,
         follow=False,
+        apply="1",
         _return_to=change_url(removal_request),
     )
     assert response.status_code == 302 and response.url == change_url(removal_request)
@@ -281,6 +286,40 @@ def test_buttons_on_the_request_page_act_and_come_back(officer_client):
     assert removal_request.status == Status.APPROVED
     page = officer_client.get(change_url(removal_request)).content.decode()
     assert 'value="reject"' not in page  # no longer a legal move
+
+
+@pytest.mark.django_db
+def test_approve_first_shows_what_would_come_down_then_bulk_approves_with_one_note(
+    officer_client, officer
+):
+    origin = OriginFactory()
+    items = [ItemFactory(origin=origin, title=f"Synthetic river story {n}") for n in range(12)]
+    whole = RemovalRequestFactory(status="verified", scope="origin", origin=origin)
+    RemovalTargetFactory(request=whole, item=items[0])
+    one = RemovalRequestFactory(status="verified")
+    RemovalTargetFactory(request=one, item=ItemFactory(title="Lone synthetic story"))
+    page = run_action(officer_client, "approve", whole, one)
+    html = page.content.decode()
+    assert "Approving takes down <strong>13 items</strong>" in html
+    assert html.count("Synthetic river story") == 10  # the first ten of twelve
+    assert "the first 10" in html and "Lone synthetic story" in html
+    whole.refresh_from_db()
+    assert whole.status == Status.VERIFIED  # nothing happened yet
+    run_action(officer_client, "approve", whole, one, apply="1", reason="Checked both.")
+    for removal_request in (whole, one):
+        event = removal_request.audit_events.get(action="request.approved")
+        assert (event.actor_user, event.reason) == (officer, "Checked both.")
+
+
+@pytest.mark.django_db
+def test_bulk_reject_sends_one_reason_to_each_with_its_own_event(officer_client):
+    first, second = RemovalRequestFactory(status="verified"), RemovalRequestFactory()
+    run_action(officer_client, "reject", first, second, apply="1", reason="Not ours.")
+    for removal_request in (first, second):
+        removal_request.refresh_from_db()
+        assert removal_request.status == Status.REJECTED
+        assert removal_request.audit_events.filter(action="request.rejected").count() == 1
+        assert removal_request.messages.filter(kind="rejection").count() == 1
 
 
 # --- the request's page --------------------------------------------------------------------
@@ -451,7 +490,7 @@ def test_a_mailed_request_without_the_notice_elements_is_shown_and_approved_as_s
     page = officer_client.get(change_url(mailed)).content.decode()
     assert "incomplete, missing the good-faith statement" in page and "the signature" in page
 
-    run_action(officer_client, "approve", complete, mailed)
+    run_action(officer_client, "approve", complete, mailed, apply="1")
     mailed.refresh_from_db()
     assert mailed.status == Status.APPROVED
     assert "Approved on an incomplete notice, without the good-faith" in mailed.decision_reason

@@ -15,6 +15,7 @@ from compliance.audit.models import AuditEvent
 from compliance.celery import app as celery_app
 from compliance.core.actors import Actor
 from compliance.items.models import BlockRule
+from compliance.items.sitemap_pages import sitemap_page_of
 from compliance.items.staydown import origin_block
 from compliance.takedowns import processing, selfcheck
 from compliance.takedowns.decisions import request_withdraw
@@ -108,7 +109,9 @@ def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, cli
     assert removal_request.reference in page and 'href="/transparency/"' in page
     assert removal_request.requester_email not in page and "Robin Rights" not in page
     assert target.slug not in client.get("/feed/").content.decode()
-    assert target.slug not in client.get("/sitemap.xml").content.decode()
+    for item, listed in ((target, False), (same_author, True)):
+        sitemap_page = client.get(f"/sitemap-items-{sitemap_page_of(item.pk)}.xml")
+        assert (item.slug in sitemap_page.content.decode()) is listed
     assert target.slug not in client.get("/").content.decode()
     assert same_author.slug in client.get("/feed/").content.decode()
 
@@ -127,7 +130,15 @@ def test_items_scope_hides_the_items_makes_url_rules_and_confirms_once(site, cli
         "request.self_check",
     ]
     check = removal_request.audit_events.get(action="request.self_check")
-    assert check.after == {"passed": True, "checked": 2, "items": 2, "failures": []}
+    assert check.after == {
+        "where": "our site",
+        "passed": True,
+        "checked": 2,
+        "items": 2,
+        "sitemap_pages": [1],
+        "failures": [],
+        "edges": [],  # no edge cache configured
+    }
 
     (confirmation,) = confirmations(removal_request)
     assert confirmation.recipients == [removal_request.requester_email]
@@ -278,7 +289,7 @@ def test_a_failed_self_check_flags_the_request_and_confirms_nothing(settings, or
     httpserver.expect_request("/feed/").respond_with_data(
         f"<rss><channel><item><link>http://x/items/{target.slug}/</link></item></channel></rss>"
     )
-    httpserver.expect_request("/sitemap.xml").respond_with_data(
+    httpserver.expect_request("/sitemap-items-1.xml").respond_with_data(
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
     )
     removal_request = approved_request(target)
@@ -463,8 +474,7 @@ def test_by_default_every_removed_page_is_requested_and_the_lease_kept(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_sitemap_page_is_read(settings, httpserver, monkeypatch):
-    monkeypatch.setattr(selfcheck, "SITEMAP_PAGE_SIZE", 2)
+def test_the_check_reads_exactly_the_sitemap_pages_its_items_were_on(settings, httpserver):
     settings.SELF_CHECK_BASE_URL = httpserver.url_for("").rstrip("/")
     ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
@@ -472,30 +482,33 @@ def test_every_sitemap_page_is_read(settings, httpserver, monkeypatch):
         urls = "".join(f"<url><loc>http://x/items/{s}/</loc></url>" for s in slugs)
         return f'<urlset xmlns="{ns}">{urls}</urlset>'
 
-    httpserver.expect_request("/items/gone/").respond_with_data("", status=451)
+    for slug in ("gone", "also-gone"):
+        httpserver.expect_request(f"/items/{slug}/").respond_with_data("", status=451)
     httpserver.expect_request("/feed/").respond_with_data("<rss><channel/></rss>")
-    httpserver.expect_request("/sitemap.xml", query_string="").respond_with_data(sitemap("a", "b"))
-    httpserver.expect_request("/sitemap.xml", query_string="p=2").respond_with_data(
-        sitemap("c", "gone")
-    )
-    httpserver.expect_request("/sitemap.xml", query_string="p=3").respond_with_data(sitemap())
-    check = selfcheck.run_self_check(["/items/gone/"])
-    assert check.failures == ["/items/gone/ is listed in /sitemap.xml"]
+    httpserver.expect_request("/sitemap-items-2.xml").respond_with_data(sitemap("c", "gone"))
+    # The last page's only item was the one removed: that page is gone (404), as it should.
+    httpserver.expect_request("/sitemap-items-7.xml").respond_with_data("", status=404)
+
+    # Pages hold items by primary-key range: these two are on pages 2 and 7.
+    check = selfcheck.run_self_check([(50_001, "/items/gone/"), (300_001, "/items/also-gone/")])
+
+    assert check.failures == ["/items/gone/ is listed in /sitemap-items-2.xml"]
+    requested = [request.path for request, _ in httpserver.log]
+    assert [path for path in requested if "sitemap" in path] == [
+        "/sitemap-items-2.xml",
+        "/sitemap-items-7.xml",
+    ]
     ElementTree.fromstring(sitemap("x"))  # the fixture itself is well-formed
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_cached_copy_is_not_served_once_the_item_is_hidden(site, client, origin):
-    """No server-side cache holds item pages: browsers and proxies may keep a published
-    page only if they revalidate it on every use, and revalidating a hidden item's page
-    gets the 451, which nobody may store."""
+    """Revalidating a hidden item's page gets the 451, which nobody may store."""
     target = ItemFactory(origin=origin)
     page = client.get(f"/items/{target.slug}/")
     assert page.status_code == 200
-    assert page["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert "max-age=60" in page["Cache-Control"]
     assert client.get(f"/items/{target.slug}/", HTTP_IF_NONE_MATCH=page["ETag"]).status_code == 304
-    for listing in ("/feed/", "/sitemap.xml"):
-        assert "must-revalidate" in client.get(listing)["Cache-Control"]
 
     assert run(approved_request(target)) == "completed"
 

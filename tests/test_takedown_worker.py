@@ -18,6 +18,7 @@ from compliance.audit.models import AuditEvent
 from compliance.celery import app as celery_app
 from compliance.items import fetching as ingest
 from compliance.items.models import BlockRule, Item, LicenceBasis
+from compliance.items.sitemap_pages import sitemap_page_of
 from compliance.items.staydown import origin_block
 from compliance.messaging.models import Message
 from compliance.takedowns.decisions import request_approve
@@ -84,9 +85,10 @@ def the_one_confirmation(worker_mail, removal_request):
 
 def assert_gone_everywhere(client, *items):
     feed = client.get("/feed/").content.decode()
-    sitemap = client.get("/sitemap.xml").content.decode()
     home = client.get("/").content.decode()
     for item in items:
+        # The sitemap page the item was on (404 once no later published item remains).
+        sitemap = client.get(f"/sitemap-items-{sitemap_page_of(item.pk)}.xml").content.decode()
         response = client.get(f"/items/{item.slug}/")
         assert response.status_code == 451, item
         assert item.title not in response.content.decode()
@@ -127,7 +129,12 @@ def test_form_verify_officer_approval_then_the_worker_takes_it_down(
     client.force_login(officer)
     client.post(
         reverse("admin:takedowns_removalrequest_changelist") + "?queue=all",
-        {"action": "approve", "_selected_action": [removal_request.pk], "index": 0},
+        {
+            "action": "approve",
+            "_selected_action": [removal_request.pk],
+            "index": 0,
+            "apply": "1",
+        },
     )
     client.logout()
     wait_for_status(removal_request, Status.COMPLETED, celery_worker)

@@ -72,6 +72,8 @@ FORBIDDEN = error("Authenticated, but not allowed to do this.")
 NOT_FOUND = error("No such object (or not visible to the caller).")
 CONFLICT = error("The state machine does not allow this from the object's current status.")
 
-READ_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN}
+NO_SUCH_PAGE = error("A page past the last one (the list may have shrunk meanwhile).")
+# Lists: a `page` past the end is well-formed, so not a 400, but names nothing: a 404.
+READ_ERRORS = {400: BAD_REQUEST, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NO_SUCH_PAGE}
 OBJECT_READ_ERRORS = {**READ_ERRORS, 404: NOT_FOUND}
 WRITE_ERRORS = {**OBJECT_READ_ERRORS, 409: CONFLICT, 413: error("The body is too large.")}

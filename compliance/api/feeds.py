@@ -4,7 +4,6 @@ fetch now (the ingest task, queued after commit)."""
 
 import django_filters
 from django.conf import settings
-from django.core.validators import URLValidator
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -20,7 +19,7 @@ from compliance.items.tasks import ingest_feed
 from .exceptions import OBJECT_READ_ERRORS, READ_ERRORS, WRITE_ERRORS, Conflict, domain_errors
 from .filters import BooleanFilter, IdFilter
 from .permissions import IsOfficer, IsStaff
-from .serializers import StrictBooleanField, StrictCharField, StrictIntegerField
+from .serializers import WEB_URL, StrictBooleanField, StrictCharField, StrictIntegerField
 
 MAX_POLL_MINUTES = 7 * 24 * 60
 
@@ -42,17 +41,13 @@ class FeedOutputSerializer(serializers.Serializer):
 
 
 class FeedInputSerializer(serializers.Serializer):
-    """What staff set on a feed; fetching fills in the rest. The URL rule is the admin's:
-    http(s) only (a file path would let the server read its own files)."""
+    """What staff set on a feed; fetching fills in the rest. The URL is http(s) only (a file
+    path would let the server read its own files), written as the schema's pattern says."""
 
     origin = serializers.PrimaryKeyRelatedField(queryset=Origin.objects.all())
     url = StrictCharField(
         max_length=Feed._meta.get_field("url").max_length,
-        validators=[
-            URLValidator(
-                schemes=["http", "https"], message="Enter the feed's http:// or https:// address."
-            )
-        ],
+        validators=[WEB_URL],
     )
     title = StrictCharField(
         max_length=Feed._meta.get_field("title").max_length, allow_blank=True, default=""

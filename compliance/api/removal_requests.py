@@ -19,16 +19,22 @@ import django_filters
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from compliance.core.actors import Actor
-from compliance.takedowns import intake
+from compliance.reports.models import DsaStatement, PublicRecordState
+from compliance.takedowns import abuse, intake
 from compliance.takedowns.decisions import request_approve, request_reject, request_withdraw
 from compliance.takedowns.forms import RemovalRequestForm
 from compliance.takedowns.models import OPEN_STATUSES, RemovalRequest, RemovalTarget
@@ -42,10 +48,11 @@ from .exceptions import (
     domain_errors,
     error,
 )
-from .filters import BooleanFilter, DayRangeFilter, IdFilter
+from .filters import BooleanFilter, DayRangeFilter, IdFilter, MultipleChoiceFilter
 from .permissions import IsOfficer, IsStaff, MayWithdraw
 from .serializers import (
     REFERENCE,
+    WEB_URL,
     OptionalReasonInputSerializer,
     ReasonInputSerializer,
     StrictBooleanField,
@@ -57,6 +64,11 @@ from .serializers import (
 Role, Scope, Ground = RemovalRequest.Role, RemovalRequest.Scope, RemovalRequest.Ground
 # What the admin's "Mark withdrawn" tells the requester when staff give no reason.
 STAFF_WITHDRAWAL = "Marked withdrawn by our staff."
+
+
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class StatementField(StrictBooleanField):
+    """A statement the requester must make: only `true` is valid (the form refuses false)."""
 
 
 def _length(field: str) -> int:
@@ -78,8 +90,7 @@ class RemovalRequestInputSerializer(serializers.Serializer):
     )
     role = StrictChoiceField(choices=Role.choices)
     urls = serializers.ListField(
-        # Blank entries are skipped, as the form skips blank lines.
-        child=StrictCharField(max_length=intake.MAX_URL_LENGTH, allow_blank=True),
+        child=StrictCharField(max_length=intake.MAX_URL_LENGTH, validators=[WEB_URL]),
         min_length=1,
         max_length=intake.MAX_URLS,
         help_text="The http(s) addresses of the pages concerned: ours or the originals.",
@@ -90,8 +101,8 @@ class RemovalRequestInputSerializer(serializers.Serializer):
     )
     ground = StrictChoiceField(choices=Ground.choices)
     explanation = StrictCharField(max_length=intake.MAX_EXPLANATION)
-    good_faith = StrictBooleanField(help_text="The good-faith statement; must be true.")
-    accuracy = StrictBooleanField(help_text="The accuracy statement; must be true.")
+    good_faith = StatementField(help_text="The good-faith statement; must be true.")
+    accuracy = StatementField(help_text="The accuracy statement; must be true.")
     signature = StrictCharField(
         max_length=_length("signature"), help_text="The requester's full name, typed."
     )
@@ -133,6 +144,10 @@ class ReceiptSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+JOINED_DETAIL = (
+    "The requester's verified address has an open request for these URLs: this notice "
+    "joined it, and nothing new was opened."
+)
 RECEIPT_DETAIL = (
     "We received your removal request and mailed the requester's address a link to confirm "
     "it; that mail also holds the link to the request's status page. Nothing happens until "
@@ -149,6 +164,37 @@ class TargetOutputSerializer(serializers.Serializer):
         source="item.slug", allow_null=True, help_text="The item's slug; null: not found."
     )
     item_status = serializers.CharField(source="item.status", allow_null=True)
+
+
+class DsaStatementOutputSerializer(serializers.Serializer):
+    puid = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DsaStatement.Kind.choices)
+    state = serializers.ChoiceField(choices=PublicRecordState.choices)
+    tdb_id = serializers.CharField(help_text="The Transparency Database's id, once submitted.")
+    tdb_uuid = serializers.CharField(help_text="Its UUID, once submitted.")
+    errors = serializers.DictField(help_text="Field errors, when the database refused it.")
+    last_error = serializers.CharField(help_text="The last failed attempt (retried).")
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class LumenNoticeOutputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=PublicRecordState.choices)
+    location = serializers.CharField(help_text="Where Lumen stored it (its 201 Location).")
+    reason = serializers.CharField(help_text="Why it was not sent (state skipped).")
+    errors = serializers.DictField()
+    last_error = serializers.CharField()
+    attempts = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+
+
+class PublicRecordsOutputSerializer(serializers.Serializer):
+    """The decision's public records and where their submission stands."""
+
+    dsa_statements = DsaStatementOutputSerializer(many=True)
+    lumen_notice = LumenNoticeOutputSerializer(allow_null=True)
 
 
 class RemovalRequestOutputSerializer(serializers.Serializer):
@@ -186,10 +232,18 @@ class RemovalRequestOutputSerializer(serializers.Serializer):
     attention_needed = serializers.CharField()
     staff_notes = serializers.CharField()
     public_explanation = serializers.CharField()
+    public_records = serializers.SerializerMethodField()
+
+    @extend_schema_field(PublicRecordsOutputSerializer)
+    def get_public_records(self, removal_request) -> dict:
+        notice = getattr(removal_request, "lumen_notice", None)
+        return PublicRecordsOutputSerializer(
+            {"dsa_statements": removal_request.dsa_statements.all(), "lumen_notice": notice}
+        ).data
 
 
 class RemovalRequestFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(
+    status = MultipleChoiceFilter(
         choices=RemovalRequest.Status.choices, help_text="Repeat for several."
     )
     channel = django_filters.ChoiceFilter(choices=RemovalRequest.Channel.choices)
@@ -252,12 +306,13 @@ class RemovalRequestViewSet(GenericViewSet):
     search_fields = ["reference", "requester_email", "requester_name", "organisation"]
     ordering_fields = ["due_at", "received_at", "reference", "status", "id"]
     queryset = (
-        RemovalRequest.objects.select_related("assignee", "decided_by")
+        RemovalRequest.objects.select_related("assignee", "decided_by", "lumen_notice")
         .prefetch_related(
             Prefetch(
                 "targets",
                 queryset=RemovalTarget.objects.select_related("item").order_by("id"),
-            )
+            ),
+            Prefetch("dsa_statements", queryset=DsaStatement.objects.order_by("created_at", "id")),
         )
         .order_by("due_at", "id")
     )
@@ -287,7 +342,12 @@ class RemovalRequestViewSet(GenericViewSet):
         request=RemovalRequestInputSerializer,
         responses={
             201: ReceiptSerializer,
+            200: ReceiptSerializer,
             400: BAD_REQUEST,
+            403: error(
+                "The requester's address is suspended from filing (repeated manifestly "
+                "unfounded notices)."
+            ),
             413: error("The body is too large."),
             429: error("Too many requests from this client address; see Retry-After."),
         },
@@ -301,6 +361,8 @@ class RemovalRequestViewSet(GenericViewSet):
                 removal_request = request_submit(
                     channel=RemovalRequest.Channel.API,
                     client_key=intake.client_key_for(request),
+                    # From Accept-Language (LocaleMiddleware): the requester's mails use it.
+                    language=request.LANGUAGE_CODE,
                     **data.validated_data,
                 )
         except intake.RateLimited as limited:
@@ -310,6 +372,11 @@ class RemovalRequestViewSet(GenericViewSet):
                 detail="Too many removal requests from this address in the last hour; "
                 f"try again in {math.ceil(wait / 60)} minute(s).",
             ) from None
+        except abuse.SenderSuspended as suspended:
+            raise PermissionDenied(detail=str(suspended)) from None
+        if getattr(removal_request, "joined_existing", False):
+            receipt = ReceiptSerializer({**_receipt(removal_request), "detail": JOINED_DETAIL})
+            return Response(receipt.data, status=status.HTTP_200_OK)
         receipt = ReceiptSerializer({**_receipt(removal_request), "detail": RECEIPT_DETAIL})
         return Response(receipt.data, status=status.HTTP_201_CREATED)
 

@@ -9,14 +9,16 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from .audit_events import AuditEventViewSet
 from .block_rules import BlockRuleViewSet
+from .checks import CheckView
 from .feeds import FeedViewSet
-from .items import ItemViewSet
+from .items import SLUG_PATTERN, ItemViewSet
+from .licence_evidence import LicenceEvidenceView
 from .origins import OriginViewSet
 from .removal_requests import RemovalRequestViewSet
 from .reports import ReportViewSet
@@ -48,9 +50,15 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
+    re_path(
+        rf"^v1/items/(?P<slug>{SLUG_PATTERN})/licence-evidence/$",
+        LicenceEvidenceView.as_view(),
+        name="item-licence-evidence",
+    ),
+    path("v1/checks/", CheckView.as_view(), name="checks"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     # Only paths with their trailing slash: without it, APPEND_SLASH redirects first.
     re_path(r"^[\s\S]*/$", not_found),
 ]

@@ -10,11 +10,12 @@ from django.utils.html import format_html
 from compliance.core.admin import ReadOnly, StaffMayRead
 
 from .models import AuditEvent
+from .wording import action_words, change_sentences
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
-    list_display = ("at", "actor_name", "action", "object_repr", "case", "reason")
+    list_display = ("at", "actor_name", "action_column", "object_repr", "case", "change", "reason")
     list_filter = ("action", "actor_kind")
     search_fields = ("action", "actor_name", "object_repr", "reason", "case")
     date_hierarchy = "at"
@@ -30,10 +31,19 @@ class AuditEventAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
         "object_repr",
         "case",
         "reason",
+        "change",
         "before_json",
         "after_json",
     )
     readonly_fields = fields
+
+    @admin.display(description="action", ordering="action")
+    def action_column(self, obj):
+        return action_words(obj.action)
+
+    @admin.display(description="change")
+    def change(self, obj):
+        return " ".join(change_sentences(obj.before, obj.after))
 
     @admin.display(description="before")
     def before_json(self, obj):

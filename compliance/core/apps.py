@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import layers  # noqa: F401 - registers the layering check
+        from . import layers, serving  # noqa: F401 - register the layering and SITE_URL checks

@@ -1,7 +1,8 @@
 """The apps' layering, and the check that keeps it (run by `manage.py check`, so by `make lint`
 and at every start-up), with the size of modules.
 
-    core ← audit ← messaging ← items ← takedowns ← wordpress ← reports ← web ← api
+    core ← audit ← accounts ← messaging ← items ← destinations ← wordpress ← takedowns
+        ← licensing ← reports ← web ← api
 
 An app may import from its own layer and the layers to its left, never to its right, not
 even inside a function; its models' relations point the same way. Where a lower app needs a
@@ -20,7 +21,20 @@ from pathlib import Path
 from django.apps import apps
 from django.core import checks
 
-LAYERS = ("core", "audit", "messaging", "items", "takedowns", "wordpress", "reports", "web", "api")
+LAYERS = (
+    "core",
+    "audit",
+    "accounts",
+    "messaging",
+    "items",
+    "destinations",
+    "wordpress",
+    "takedowns",
+    "licensing",
+    "reports",
+    "web",
+    "api",
+)
 PACKAGE = "compliance"
 ROOT = Path(__file__).resolve().parent.parent
 BELOW_ALL = {"compliance", "compliance.celery", "compliance.settings"}

@@ -5,9 +5,9 @@ and unblocking, and acting on counter-notices and public explanations. The permi
 declared on RemovalRequest (takedowns) for historical reasons; every app checks it through
 `user_may_decide`, and every deciding service checks it itself (Actor.check_may_decide).
 
-Migrations create the group on every database (takedowns 0003, reports 0003, items 0004:
-keep OFFICER_PERMISSIONS equal to what they grant); `officers_group()` recreates it where a
-database was emptied since (a flushed test database, for instance).
+Migrations create the group on every database (takedowns 0003, reports 0003, items 0004,
+destinations 0002: keep OFFICER_PERMISSIONS equal to what they grant); `officers_group()`
+recreates it where a database was emptied since (a flushed test database, for instance).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -25,6 +25,11 @@ OFFICER_PERMISSIONS = {
         "add_reasontemplate",
         "change_reasontemplate",
         "delete_reasontemplate",
+        # takedowns 0010: the trusted flaggers' list, sender warnings and suspensions.
+        "view_trustedflagger",
+        "add_trustedflagger",
+        "change_trustedflagger",
+        "view_sendermeasure",
     ],
     "items": [
         "view_item",
@@ -57,6 +62,13 @@ OFFICER_PERMISSIONS = {
         "add_reportrecipient",
         "change_reportrecipient",
         "delete_reportrecipient",
+    ],
+    # Added by compliance/destinations/migrations/0002.
+    "destinations": [
+        "view_destination",
+        "add_destination",
+        "change_destination",
+        "view_delivery",
     ],
     "django_celery_beat": [
         "view_periodictask",

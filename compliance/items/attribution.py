@@ -1,6 +1,7 @@
 """What readers are shown with every item, frozen when it is first published: the licence
 note and the disclaimer, each with the SHA-256 of its exact text."""
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
@@ -28,6 +29,13 @@ class _NoLicence:
         return "no recorded licence basis"
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    # Compiled once per template text, not once per item (a feed's thousands of entries
+    # share their origin's); a broken template raises each time, as it is not cached.
+    return Template(source)
+
+
 def _render_disclaimer(item: Item) -> str:
     """Plain text: the template's output is shown as text, never parsed as HTML."""
     origin = item.origin
@@ -44,7 +52,7 @@ def _render_disclaimer(item: Item) -> str:
         autoescape=False,
     )
     try:
-        return Template(source).render(context).strip()
+        return _compiled(source).render(context).strip()
     except TemplateSyntaxError:
         raise
     except Exception as exc:

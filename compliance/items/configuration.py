@@ -15,6 +15,7 @@ from compliance.core.actors import Actor
 from compliance.core.normalise import normalise_domain
 
 from .models import Feed, LicenceBasis, Origin
+from .signals import origin_created
 
 ORIGIN_SETTINGS = (
     "domain",
@@ -120,9 +121,11 @@ def origin_create(*, actor: Actor, reason: str = "", **fields) -> Origin:
     known raises ValueError."""
     _check_names(fields, ORIGIN_SETTINGS, "origin")
     with transaction.atomic():
-        return _create(
+        origin = _create(
             Origin, actor=actor, entity="origin", names=ORIGIN_SETTINGS, reason=reason, **fields
         )
+        origin_created.send(sender=Origin, origin=origin)
+        return origin
 
 
 def origin_update(*, origin: Origin, actor: Actor, reason: str = "", **fields) -> Origin:

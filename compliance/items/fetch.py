@@ -285,6 +285,53 @@ def fetch_url(
     return result
 
 
+def send_url(
+    url: str,
+    *,
+    method: str = "POST",
+    body: bytes = b"",
+    headers: dict | None = None,
+    timeout: float,
+    allow_loopback: bool = False,
+    user_agent: str = "courtesy",
+    max_bytes: int = 64 * 1024,
+) -> FetchResult:
+    """Send one request (a webhook, an IndexNow submission) to a public address under the
+    same rules as fetch_url. Redirects are not followed: a receiver that answers with one
+    has not taken the message."""
+    refusal = _url_refusal(url)
+    if refusal:
+        return FetchResult(url=url, final_url=url, error=f"{url}: {refusal}")
+    result = FetchResult(url=url, final_url=url)
+    watchdog = _Deadline(timeout)
+    with _session(
+        allow_loopback=allow_loopback, user_agent=user_agent, deadline=watchdog
+    ) as session:
+        try:
+            response = session.request(
+                method,
+                url,
+                data=body,
+                headers=headers or {},
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                result.status = response.status_code
+                result.headers = {k.lower(): v for k, v in response.headers.items()}
+                result.body, result.error = _read_body(
+                    response, max_bytes, time.monotonic() + timeout
+                )
+        except requests.RequestException as exc:
+            result.error = _describe(exc)
+        finally:
+            watchdog.finish()
+    if watchdog.expired:
+        result.error = f"timed out after {timeout}s"
+    return result
+
+
 def _fetch_hops(
     session: requests.Session, url: str, headers: dict, timeout: float, max_bytes: int
 ) -> FetchResult:

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.template import TemplateSyntaxError, engines
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.core.normalise import normalise_domain
 
@@ -268,10 +269,21 @@ class Item(models.Model):
     class Meta:
         ordering = ["-republished_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["origin", "guid"], name="item_unique_guid_per_origin")
+            models.UniqueConstraint(fields=["origin", "guid"], name="item_unique_guid_per_origin"),
+            # The public lists sort by it (selectors.NEWEST_FIRST) with no NULLS LAST.
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(republished_at__isnull=False),
+                name="item_published_has_republished_at",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-republished_at"]),
+            # Home, feed and API pages: newest published first, read straight off the index.
+            models.Index(
+                fields=["-republished_at", "-id"],
+                condition=models.Q(status="published"),
+                name="item_published_newest",
+            ),
             models.Index(fields=["origin", "author_key"]),
             models.Index(
                 fields=["article_host"],
@@ -310,9 +322,9 @@ class BlockRule(models.Model):
     """
 
     class Kind(models.TextChoices):
-        URL = "url", "Original URL (and its text)"
-        AUTHOR = "author", "Author at origin"
-        ORIGIN = "origin", "Whole origin"
+        URL = "url", _("Original URL (and its text)")
+        AUTHOR = "author", _("Author at origin")
+        ORIGIN = "origin", _("Whole origin")
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     # None only for a URL rule on a site we do not (yet) republish: a URL named in a request

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import feedparser.namespaces.mediarss
 import nh3
 
 from compliance.core.normalise import plain_text
@@ -50,6 +51,8 @@ _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?\?>")
 _XML_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _EMAIL_AND_NAME = re.compile(r"^\S+@\S+\s*\((?P<name>[^()]+)\)$")
 _NAME_AND_EMAIL = re.compile(r"^(?P<name>[^<>]+?)\s*<\S+@\S+>$")
+# What feedparser makes of Atom's <name> with <email> (every Blogger feed): "Name (email)".
+_NAME_AND_EMAIL_IN_PARENS = re.compile(r"^(?P<name>[^()]+?)\s*\(\S+@\S+\)$")
 # Characters XML 1.0 forbids. Character references in a feed's HTML can carry them; stored,
 # they would break every XML document that shows the item (/feed/, for a start).
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -93,6 +96,83 @@ class ParsedFeed:
 
 
 # --- HTML ----------------------------------------------------------------------------------
+
+
+# --- Media RSS captions ----------------------------------------------------------------------
+# feedparser reads <media:description> (a photo's caption) as the entry's description, so
+# the caption becomes the summary or the content, whichever slot is free, and the longest of
+# them is taken for the article. Kept apart instead, as "media_description", it is never the
+# body. (feedparser's parser classes mix this Namespace in: the methods replace its own.)
+
+
+def _start_media_description(self, attrs_d):
+    self.push("media_description", 1)
+
+
+def _end_media_description(self):
+    value = self.pop("media_description")
+    if value and value.strip():
+        self._get_context().setdefault("media_description", []).append(value)
+
+
+feedparser.namespaces.mediarss.Namespace._start_media_description = _start_media_description
+feedparser.namespaces.mediarss.Namespace._end_media_description = _end_media_description
+
+
+# --- Markup nesting ---------------------------------------------------------------------------
+# html5ever (under nh3) takes time that grows with the square of the nesting depth: 100,000
+# nested <div>s, 1 MB, took minutes. No article nests anywhere near this deep; an entry that
+# does is refused as a bad entry before any parser sees it. Elements whose end tag may be
+# left out (<p>, <li>…) and void ones do not count: unclosed, they do not nest.
+MAX_NESTING = 500
+_TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+_NOT_NESTING = {
+    b"area",
+    b"base",
+    b"br",
+    b"col",
+    b"embed",
+    b"hr",
+    b"img",
+    b"input",
+    b"link",
+    b"meta",
+    b"source",
+    b"track",
+    b"wbr",
+    b"p",
+    b"li",
+    b"dt",
+    b"dd",
+    b"tr",
+    b"td",
+    b"th",
+    b"option",
+    b"optgroup",
+    b"thead",
+    b"tbody",
+    b"tfoot",
+    b"rt",
+    b"rp",
+    b"colgroup",
+    b"caption",
+}
+
+
+class MarkupTooDeep(ValueError):
+    pass
+
+
+def check_nesting(fragment: str, limit: int = MAX_NESTING) -> None:
+    """Raise MarkupTooDeep when the markup opens more than `limit` elements inside one
+    another (a linear scan, whatever the size)."""
+    depth = 0
+    for closing, name, self_closing in _TAG.findall(fragment.encode("utf-8", "replace")):
+        if name.lower() in _NOT_NESTING or self_closing:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        if depth > limit:
+            raise MarkupTooDeep(f"markup nested more than {limit} elements deep")
 
 
 def _is_web_url(url: str) -> bool:
@@ -223,15 +303,22 @@ def _published(entry) -> datetime | None:
 
 
 def _author(entry) -> str:
-    """The author's name. RSS's <author> is "email (Name)"; feedparser splits that with a
-    pattern that mangles long top-level domains, so such strings are read here. A bare
-    address is not a name and is not published."""
+    """The author's name, never their address. RSS's <author> is "email (Name)"; feedparser
+    splits that with a pattern that mangles long top-level domains, so such strings are read
+    here, as is the "Name (email)" it makes of Atom's <name> and <email>. A bare address is
+    not a name and is not published."""
     raw = _text(entry.get("author", ""))
-    if "@" in raw:
-        match = _EMAIL_AND_NAME.match(raw) or _NAME_AND_EMAIL.match(raw)
-        return match.group("name").strip() if match else ""
     names = [_text(a["name"]) for a in entry.get("authors") or [] if a.get("name")]
     names = [name for name in names if name and "@" not in name]
+    if "@" in raw:
+        patterns = (_EMAIL_AND_NAME, _NAME_AND_EMAIL, _NAME_AND_EMAIL_IN_PARENS)
+        match = next((m for m in (p.match(raw) for p in patterns) if m), None)
+        if match is None:
+            return ", ".join(dict.fromkeys(names))
+        if len(names) > 1:  # Atom's several <author>s: feedparser's string names the first
+            return ", ".join(dict.fromkeys(names))
+        name = match.group("name").strip()
+        return name if "@" not in name else ""
     return ", ".join(dict.fromkeys(names)) or raw
 
 
@@ -242,20 +329,20 @@ def _licence_link(links) -> str:
     return ""
 
 
-def _body(entry) -> str:
+def _body(entry) -> tuple[str, str]:
     """The fullest body the entry offers (content:encoded or Atom content, else the summary),
-    as HTML."""
+    as HTML, and the xml:base in force where it was written ("" if none)."""
     candidates = [c for c in entry.get("content") or [] if c.get("value")]
     if entry.get("summary"):
         candidates.append(entry.get("summary_detail") or {"value": entry["summary"]})
     if not candidates:
-        return ""
+        return "", ""
     best = max(candidates, key=lambda c: len(c.get("value", "")))
     value = best.get("value", "")
     if best.get("type") == "text/plain":
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", value) if p.strip()]
-        return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return value
+        return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs), ""
+    return value, best.get("base") or ""
 
 
 def _image(entry, base: str) -> str:
@@ -314,7 +401,7 @@ def parse_feed(content: bytes, *, base_url: str = "", http_charset: str = "") ->
     headers = {"content-type": "application/xml; charset=utf-8"}
     # A stream, never bytes: given bytes, feedparser may treat them as a file name to open.
     result = feedparser.parse(
-        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     warnings: list[str] = []
     _reject_or_warn(result, warnings)
@@ -330,7 +417,17 @@ def parse_feed(content: bytes, *, base_url: str = "", http_charset: str = "") ->
     entries, seen = [], set()
     for raw in result.get("entries", []):
         link = absolute_url(raw.get("link", ""), base)
-        body = sanitise_html(_body(raw), base_url=link or base)
+        body, body_base = _body(raw)
+        try:
+            for value in (body, raw.get("title", ""), raw.get("author", "")):
+                check_nesting(value)
+        except MarkupTooDeep as exc:
+            warnings.append(f"entry {link or raw.get('id', '')!r}: {exc}: skipped as a bad entry")
+            continue
+        # Relative URLs in the body resolve against the xml:base in force there, else the
+        # article's own link (feedparser's resolver is not used: it is slow on deep markup).
+        body_base = absolute_url(body_base, link or base) if body_base else ""
+        body = sanitise_html(body, base_url=body_base or link or base)
         published = _published(raw)
         title = _text(raw.get("title", "")) or plain_text(body)[:TITLE_FALLBACK_CHARS]
         guid = _guid(raw, link, title, published)

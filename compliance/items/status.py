@@ -20,6 +20,7 @@ from compliance.core.actors import Actor
 
 from .attribution import item_freeze_attribution
 from .models import BlockRule, Item, Origin
+from .signals import item_status_changed
 from .staydown import best_matches, published_matches
 
 LICENCE_EXPIRED = "licence expired"
@@ -58,7 +59,7 @@ def _change_status(
         repr_field="title",
         now=now,
     )
-    return rows.update(
+    changed = rows.update(
         status=to_status,
         status_changed_at=now,
         status_reason=reason,
@@ -66,6 +67,17 @@ def _change_status(
         status_rule=rule,
         **updates,
     )
+    if changed:
+        item_status_changed.send(
+            sender=Item,
+            rows=Item.objects.filter(status=to_status, status_changed_at=now, status_case=case),
+            from_status=from_status,
+            to_status=to_status,
+            at=now,
+            case=case,
+            reason=reason,
+        )
+    return changed
 
 
 def items_hide(

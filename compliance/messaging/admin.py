@@ -31,6 +31,7 @@ class MessageAdmin(StaffMayRead, ReadOnly, admin.ModelAdmin):
         "html_source",
         "attachment_names",
         "raw_text",
+        "kept_as",
         "attempts",
         "next_attempt_at",
         "sent_at",

@@ -5,6 +5,7 @@ What a message means (a new removal request, a reply on a request's thread) is d
 above, by compliance.takedowns.mailgate; this module only reads and records.
 """
 
+import hashlib
 import logging
 import re
 import uuid
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from html.parser import HTMLParser
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.conf import settings
@@ -21,8 +22,8 @@ from django.core.validators import validate_email
 from django.db import DatabaseError
 from django.utils import timezone
 
-from compliance.core.normalise import is_web_address, normalise_url
-
+from . import robots
+from .links import KnownDomains, urls_in
 from .models import Message
 
 logger = logging.getLogger("compliance.messaging")
@@ -30,9 +31,6 @@ logger = logging.getLogger("compliance.messaging")
 # Far above any genuine removal request; the mail server usually refuses less already.
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 HEADER_MAX = 998
-# A URL in running text; what follows is trimmed of the punctuation that ends a sentence.
-URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
-TRAILING_PUNCTUATION = ".,;:!?*_'\"\u201d\u2019\u00bb)"  # with closing quotes
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # The longest address mail can reach (RFC 5321); a removal request keeps no longer one.
 MAX_ADDRESS_LENGTH = 254
@@ -93,28 +91,112 @@ def _addresses(message: EmailMessage, name: str) -> list:
         return []
 
 
+# An address in a header the parser could not read (`Name addr@host`, without brackets).
+BARE_ADDRESS = re.compile(r"[^\s<>\"()\[\],;:@]+@[^\s<>\"()\[\],;:@]+\.[^\s<>\"()\[\],;:@]+")
+
+
+def _usable(address: str) -> bool:
+    # Longer than any address mail can reach (RFC 5321), and than the request can keep:
+    # cutting it would store, and write to, someone else's address.
+    if not address or len(address) > MAX_ADDRESS_LENGTH:
+        return False
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def mailbox(message: EmailMessage, name: str) -> tuple[str, str] | None:
+    """(address, display name) of the first mailbox in a header, or None. Read leniently,
+    as mail clients do: `Robin Rights robin@rights.example`, without the angle brackets,
+    is Robin's address, not the local part `"Robin Rights robin"`."""
+    found = _addresses(message, name)
+    if found and _usable(found[0].addr_spec):
+        return found[0].addr_spec, found[0].display_name or ""
+    source = next((v for k, v in message.raw_items() if k.lower() == name.lower()), "")
+    value = _clean(" ".join(str(source).split()), HEADER_MAX)
+    match = BARE_ADDRESS.search(value)
+    if match is None or not _usable(match.group(0)):
+        return None
+    name_part = (value[: match.start()] + value[match.end() :]).strip(" \t\"'<>()")
+    return match.group(0), parseaddr(f"{name_part} <x@x>")[0] or name_part
+
+
+HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+
+
+def _repaired(raw: bytes) -> bytes:
+    """The message with the header lines dropped that are neither a header nor its
+    continuation (a line without a colon before From:): the parser would take the first
+    such line for the start of the body, and lose every header after it."""
+    lines = raw.splitlines(keepends=True)
+    kept = []
+    for index, line in enumerate(lines):
+        if not line.strip():
+            return b"".join(kept + lines[index:])
+        if HEADER_LINE.match(line) or (line[:1] in b" \t" and kept) or line.startswith(b"From "):
+            kept.append(line)
+    return b"".join(kept)
+
+
 def parse(raw: bytes) -> EmailMessage | None:
     """The message, or None when the input is not a mail message we can answer: empty,
     garbage, or without a From: address we could write to."""
     if not raw or not raw.strip():
         return None
+    parser = BytesParser(policy=policy.default)
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = parser.parsebytes(raw)
+        if mailbox(message, "From") is None:
+            message = parser.parsebytes(_repaired(raw))
     except Exception:
         return None
-    senders = _addresses(message, "From")
-    if not senders:
-        return None
-    address = senders[0].addr_spec
-    # Longer than any address mail can reach (RFC 5321), and than the request can keep:
-    # cutting it would store, and write to, someone else's address.
-    if len(address) > MAX_ADDRESS_LENGTH:
-        return None
-    try:
-        validate_email(address)
-    except ValidationError:
-        return None
-    return message
+    return message if mailbox(message, "From") is not None else None
+
+
+# Added on the way by each server (and again when one retries through another): not part
+# of what the sender wrote, so not of what makes two deliveries the same message.
+TRACE_HEADERS = {
+    b"received",
+    b"return-path",
+    b"delivered-to",
+    b"x-original-to",
+    b"x-envelope-to",
+    b"x-envelope-from",
+    b"envelope-to",
+    b"x-spam-status",
+    b"x-spam-score",
+    b"x-spam-flag",
+    b"x-spam-level",
+    b"x-spam-checker-version",
+    b"authentication-results",
+    b"arc-authentication-results",
+    b"received-spf",
+    b"x-virus-scanned",
+}
+
+
+def content_digest(raw: bytes) -> str:
+    """SHA-256 of what the sender wrote: the message without the trace headers servers add,
+    line endings unified. Two deliveries of one mail share it; two mails under one
+    Message-ID (a careless sender, a forged ID) do not."""
+    lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+    digest = hashlib.sha256()
+    in_headers, skipping = True, False
+    for line in lines:
+        if in_headers:
+            if not line.strip():
+                in_headers = False
+            elif line[:1] in b" \t":
+                if skipping:
+                    continue
+            else:
+                skipping = line.split(b":", 1)[0].strip().lower() in TRACE_HEADERS
+                if skipping:
+                    continue
+        digest.update(line + b"\n")
+    return digest.hexdigest()
 
 
 def _part_text(part) -> str:
@@ -155,82 +237,6 @@ def readable_parts(message: EmailMessage) -> tuple[str, str]:
     return "\n".join(texts), "\n".join(htmls)
 
 
-class _LinkCollector(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in {"a", "area"}:
-            self.links.extend(value for name, value in attrs if name == "href" and value)
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def _urls_in_text(text: str) -> list[str]:
-    found = []
-    for match in URL_IN_TEXT.finditer(text):
-        url = match.group(0)
-        while url and url[-1] in TRAILING_PUNCTUATION:
-            if url[-1] == ")" and url.count("(") >= url.count(")"):
-                break  # a balanced parenthesis belongs to the URL (as in Wikipedia's)
-            url = url[:-1]
-        found.append(url)
-    return found
-
-
-def urls_in(text: str, html: str, *, limit: int, max_length: int) -> list[str]:
-    """The http(s) URLs a message names: bare in its text, and as links or bare text in its
-    HTML; each once (by normalised form), at most `limit`, none longer than `max_length`.
-    Links to our own removal pages are left out: they are never content, and they carry
-    secrets."""
-    collector = _LinkCollector()
-    try:
-        collector.feed(html)
-        collector.close()
-    except Exception:  # html.parser copes with nearly anything; never lose the text for it
-        pass
-    candidates = [
-        *_urls_in_text(text),
-        *(link.strip() for link in collector.links),
-        *_urls_in_text(" ".join(collector.text)),
-    ]
-    own_pages = normalise_url(f"{settings.SITE_URL}/takedown/")
-    urls, seen = [], set()
-    for url in candidates:
-        if len(url) > max_length or not is_web_address(url):
-            continue
-        key = normalise_url(url)
-        if not key or key in seen or key.startswith(own_pages):
-            continue
-        seen.add(key)
-        urls.append(url)
-        if len(urls) == limit:
-            break
-    return urls
-
-
-def automatic_reason(message: EmailMessage, sender: str) -> str:
-    """Why the message was sent by a program rather than a person ("" if it was not)."""
-    auto_submitted = _header(message, "Auto-Submitted").lower()
-    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
-        return f"Auto-Submitted: {auto_submitted}"
-    precedence = _header(message, "Precedence").lower()
-    if precedence in {"bulk", "junk", "list", "auto_reply"}:
-        return f"Precedence: {precedence}"
-    for name in ("X-Autoreply", "X-Autorespond", "List-Id", "List-Unsubscribe"):
-        if _header(message, name):
-            return f"{name} header"
-    if message.get_content_type() == "multipart/report" or _header(message, "Return-Path") == "<>":
-        return "delivery report (bounce)"
-    ours = {settings.CONTACT_EMAIL.lower(), settings.DEFAULT_FROM_EMAIL.lower()}
-    if sender.lower() in ours:
-        return "sent from our own address"
-    return ""
-
-
 def _message_ids(*values: str) -> list[str]:
     ids = [found for value in values for found in MESSAGE_ID.findall(value)]
     return ids[-50:]  # the nearest ancestors are last in References
@@ -255,19 +261,52 @@ class IncomingMail:
     """A parsed message: what it says, who sent it, and the Message fields to store."""
 
     message: EmailMessage
-    address: str  # the From: address
+    address: str  # whom to answer: the From: address, or Reply-To: when it names a person
     display_name: str
+    sender: str  # the From: address
     subject: str
     message_id: str
     in_reply_to: str
     references: str
     text: str
     html: str
-    automatic: str  # why a program sent it, or ""
+    robot: robots.Robot  # which program sent it, if one did
     fields: dict  # for Message.objects.create
 
-    def urls(self, *, limit: int, max_length: int) -> list[str]:
-        return urls_in(*readable_parts(self.message), limit=limit, max_length=max_length)
+    @property
+    def automatic(self) -> str:
+        """Why a program sent it, or ""."""
+        return self.robot.reason
+
+    def urls(self, *, limit: int, max_length: int, known_domains: KnownDomains | None = None):
+        text, html = readable_parts(self.message)
+        return urls_in(
+            text,
+            html,
+            limit=limit,
+            max_length=max_length,
+            known_domains=known_domains,
+            extra_texts=[self.subject],
+        )
+
+
+def _answer_to(message: EmailMessage, sender: tuple[str, str]) -> tuple[str, str]:
+    """Whom to answer: the one person Reply-To: names (a web form's mail comes From: its
+    robot, Reply-To: the person who filled it in), else the sender."""
+    replies = _addresses(message, "Reply-To")
+    reply_to = mailbox(message, "Reply-To") if len(replies) <= 1 else None
+    if reply_to is None:
+        return sender
+    local_part = reply_to[0].rpartition("@")[0]
+    if robots.NOREPLY_SENDERS.match(local_part) or robots.BOUNCE_SENDERS.match(local_part):
+        return sender
+    if reply_to[0].lower() in _own_addresses():
+        return sender
+    return reply_to
+
+
+def _own_addresses() -> set[str]:
+    return {settings.CONTACT_EMAIL.lower(), settings.DEFAULT_FROM_EMAIL.lower()}
 
 
 def mail_read(raw: bytes) -> IncomingMail | None:
@@ -276,8 +315,8 @@ def mail_read(raw: bytes) -> IncomingMail | None:
     message = parse(raw)
     if message is None:
         return None
-    sender = _addresses(message, "From")[0]
-    address = _clean(sender.addr_spec)
+    sender = mailbox(message, "From")
+    address, display_name = (_clean(value) for value in _answer_to(message, sender))
     subject = _header(message, "Subject")
     message_id = _first_message_id(_header(message, "Message-ID"))
     in_reply_to = _first_message_id(_header(message, "In-Reply-To"))
@@ -289,17 +328,22 @@ def mail_read(raw: bytes) -> IncomingMail | None:
         for a in _addresses(message, name)
         if a.addr_spec
     ]
+    if sender[0].lower() in _own_addresses():
+        robot = robots.Robot(robots.Kind.OWN, "sent from our own address", True)
+    else:
+        robot = robots.robot_signs(message, sender=sender[0], subject=subject, answer_to=address)
     return IncomingMail(
         message=message,
         address=address,
-        display_name=_clean(sender.display_name or "", 200),
+        display_name=display_name[:200],
+        sender=_clean(sender[0]),
         subject=subject,
         message_id=message_id,
         in_reply_to=in_reply_to,
         references=references,
         text=text,
         html=html,
-        automatic=automatic_reason(message, address),
+        robot=robot,
         fields={
             "direction": Message.Direction.IN,
             "state": Message.State.RECEIVED,
@@ -312,15 +356,17 @@ def mail_read(raw: bytes) -> IncomingMail | None:
             "in_reply_to": in_reply_to,
             "references": references,
             "raw": raw,
+            "content_sha256": content_digest(raw),
         },
     )
 
 
-def message_received_before(message_id: str) -> Message | None:
-    """The incoming message already stored under this Message-ID (the server retried)."""
-    if not message_id:
-        return None
-    return Message.objects.filter(direction=Message.Direction.IN, message_id=message_id).first()
+def message_received_before(raw: bytes) -> Message | None:
+    """The incoming message already stored with this content (the server delivered it
+    again). The same Message-ID on different content is another message, and is kept."""
+    return Message.objects.filter(
+        direction=Message.Direction.IN, content_sha256=content_digest(raw)
+    ).first()
 
 
 def message_keep_unparseable(raw: bytes) -> tuple[Path, Message | None]:
@@ -334,11 +380,44 @@ def message_keep_unparseable(raw: bytes) -> tuple[Path, Message | None]:
             state=Message.State.RECEIVED,
             subject=f"(not a mail message; kept as {path.name})",
             raw=raw,
+            kept_as=str(path),
         )
     except DatabaseError:
         logger.exception("unparseable input kept as %s, but not recorded", path)
         kept = None
     return path, kept
+
+
+def message_keep_too_large(path: Path, head: bytes, size: int) -> Message | None:
+    """A message too large to read here, already kept whole as `path`: a row for staff with
+    what its headers say (sender, subject, IDs), so it is seen and answered like any other;
+    the file holds the message. None if the database is down."""
+    try:
+        headers = BytesParser(policy=policy.default).parsebytes(head, headersonly=True)
+        sender = _header(headers, "From")
+        subject = _header(headers, "Subject")
+        message_id = _first_message_id(_header(headers, "Message-ID"))
+    except Exception:  # the file is what matters; the row says what it can
+        sender = subject = message_id = ""
+    megabytes = size / 1024 / 1024
+    try:
+        return Message.objects.create(
+            direction=Message.Direction.IN,
+            kind="too_large",
+            state=Message.State.RECEIVED,
+            sender=sender[:320],
+            subject=subject or f"(a message of {megabytes:.1f} MB)",
+            message_id=message_id,
+            text_body=(
+                f"This message ({megabytes:.1f} MB) is larger than the {MAX_MESSAGE_BYTES} "
+                f"bytes mailgate reads. It is kept whole as {path}: open it there, and "
+                "open a request by hand if it is a notice."
+            ),
+            kept_as=str(path),
+        )
+    except DatabaseError:
+        logger.exception("large message kept as %s, but not recorded", path)
+        return None
 
 
 def case_replied_to(message_ids: list[str]) -> str:

@@ -47,6 +47,10 @@ class Message(models.Model):
     in_reply_to = models.CharField(max_length=998, blank=True)
     references = models.TextField(blank=True)
     raw = models.BinaryField(blank=True, null=True, help_text="The message as received.")
+    # SHA-256 of what the sender wrote (see inbound.content_digest): a mail delivered twice.
+    content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The file under VAR_DIR/inbox/ that holds the message, when the row alone cannot.
+    kept_as = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)

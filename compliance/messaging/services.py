@@ -23,6 +23,13 @@ logger = logging.getLogger("compliance.messaging")
 MAX_ATTEMPTS = 10
 # A claim older than this belongs to a worker that died mid-send; the sweep retries it.
 STALE_CLAIM = timedelta(minutes=10)
+# The kinds of mail that answer a message (RFC 3834 "auto-replied"); every other mail we
+# send is "auto-generated". Either way a well-behaved responder does not answer it.
+AUTO_REPLIES = {"acknowledgement"}
+
+
+def auto_submitted(kind: str) -> str:
+    return "auto-replied" if kind in AUTO_REPLIES else "auto-generated"
 
 
 def new_message_id() -> str:
@@ -84,7 +91,12 @@ def message_send(*, message_id: int) -> bool:
     if not claimed:
         return False
     message = Message.objects.get(pk=message_id)
-    headers = {"Message-ID": message.message_id}
+    headers = {
+        "Message-ID": message.message_id,
+        "Auto-Submitted": auto_submitted(message.kind),
+        # Exchange and Outlook: send no out-of-office or other auto-reply to this.
+        "X-Auto-Response-Suppress": "All",
+    }
     if message.in_reply_to:
         headers["In-Reply-To"] = message.in_reply_to
     if message.references:

@@ -8,16 +8,34 @@
 - `lumen_notice`: the notice in the shape Lumen's API accepts (POST /notices, a "notice"
   with works_attributes, copyrighted/infringing URLs and entity_notice_roles_attributes
   for the sender, principal and recipient). Lumen publishes senders' names; it gets no
-  e-mail address, and the body is the redacted explanation.
+  e-mail address, and the body is the redacted explanation. For privacy and defamation
+  nothing names the person or the article: the sender is a role, there is no body, and the
+  URLs are courtesy's opaque item addresses (`item_reference_url`).
+- `dsa_reversal_statement`: a reversal's own statement (the database has no update).
+
+These build the payloads that compliance.reports.public_records stores at each decision;
+exports and submission read the stored payloads.
 """
 
+import functools
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
 
+from compliance.audit.models import AuditEvent
+from compliance.items.models import Item
 from compliance.takedowns.models import RemovalRequest
 
+from .redaction import redact
+
 Ground = RemovalRequest.Ground
+# The audit actions by which a takedown puts an item out of sight (or keeps it out).
+TAKEDOWN_ACTIONS = ("item.hidden", "item.withheld")
+ITEM_REFERENCE_PATH = "/items/ref/{pk}/"
+# The Transparency Database's length limits (API v2).
+FACTS_LIMIT = 5000
 
 # The EU and EEA member states: the site is reachable in all of them.
 EEA_COUNTRIES = [
@@ -84,14 +102,22 @@ def _ground(removal_request) -> str:
     return removal_request.ground or Ground.OTHER
 
 
-def _reversed_at(removal_request):
-    if removal_request.status != RemovalRequest.Status.REVERSED:
-        return None
-    reversed_at = getattr(removal_request, "reversed_at", None)
-    if reversed_at is None:
-        event = removal_request.audit_events.filter(action="request.reversed").order_by("at")
-        reversed_at = event.values_list("at", flat=True).last()
-    return reversed_at or removal_request.closed_at
+def taken_down_count(removal_request) -> int:
+    """How many items the request's takedown took down, as the audit trail records them:
+    the listed items and, for an author or origin scope or "in the future", every other
+    item its rules caught (one query)."""
+    if not removal_request.reference:
+        return 0
+    return (
+        AuditEvent.objects.filter(
+            case=removal_request.reference,
+            action__in=TAKEDOWN_ACTIONS,
+            content_type=ContentType.objects.get_for_model(Item),
+        )
+        .values("object_id")
+        .distinct()
+        .count()
+    )
 
 
 def puid(removal_request) -> str:
@@ -99,7 +125,20 @@ def puid(removal_request) -> str:
     return removal_request.reference or f"request-{removal_request.pk}"
 
 
+def _personal_names(removal_request) -> list[str]:
+    return [
+        removal_request.requester_name,
+        removal_request.signature,
+        removal_request.organisation,
+        removal_request.requester_email,
+    ]
+
+
 def _explanation(removal_request, items) -> str:
+    if removal_request.public_explanation and removal_request.is_about_a_person:
+        # Staff published it, but an article's title may still name the person.
+        names = _personal_names(removal_request) + [item.title for item in items]
+        return redact(removal_request.public_explanation, names=names)
     if removal_request.public_explanation:
         return removal_request.public_explanation
     ground = removal_request.get_ground_display() or "Other"
@@ -129,19 +168,22 @@ def _facts(removal_request, items) -> str:
         else "reviewed and approved by compliance staff"
     )
     received = removal_request.received_at
+    count = max(taken_down_count(removal_request), len(items))
     facts = (
         f"Removal request {puid(removal_request)} was received on {received:%Y-%m-%d} "
         f"({removal_request.get_channel_display().lower()}) from the {_role(removal_request)}, "
         f"asking for the removal of {scope}{future}. It was {decided}. "
-        f"{len(items)} republished article(s) were made inaccessible: their pages answer "
+        f"{count} republished article(s) were made inaccessible: their pages answer "
         "HTTP 451 and they left the site's lists, feed and sitemap."
     )
     if removal_request.future:
         facts += " Block rules keep the same content from being republished again."
-    reversed_at = _reversed_at(removal_request)
-    if reversed_at:
-        facts += f" The decision was reversed on {reversed_at:%Y-%m-%d} and the content restored."
-    return facts[:5000]
+    evidence = getattr(removal_request, "evidence_count", None)
+    if evidence is None:
+        evidence = removal_request.evidence.count()
+    if evidence:
+        facts += f" The notice came with {evidence} evidence file(s), kept unpublished."
+    return facts[:FACTS_LIMIT]
 
 
 # The Transparency Database refuses a content_date before this day.
@@ -157,6 +199,19 @@ def _content_date(removal_request, items) -> str:
     return f"{min(dates) if dates else removal_request.received_at:%Y-%m-%d}"
 
 
+def _in_english(export):
+    """Exports are records for regulators and Lumen: in English whatever the staff user's
+    language (the choices' labels are translated for the pages)."""
+
+    @functools.wraps(export)
+    def wrapper(removal_request):
+        with translation.override("en"):
+            return export(removal_request)
+
+    return wrapper
+
+
+@_in_english
 def dsa_statement(removal_request) -> dict:
     """The DSA statement of reasons for a completed (or reversed) request."""
     items = _items(removal_request)
@@ -197,9 +252,33 @@ def dsa_statement(removal_request) -> dict:
         statement["incompatible_content_illegal"] = "No"
     if ground in DSA_KEYWORDS:
         statement["category_specification"] = DSA_KEYWORDS[ground]
-    reversed_at = _reversed_at(removal_request)
-    if reversed_at:
-        statement["end_date_visibility_restriction"] = f"{reversed_at:%Y-%m-%d}"
+    return statement
+
+
+def reversal_puid(removal_request, number: int) -> str:
+    return f"{puid(removal_request)}-r{number}"
+
+
+def dsa_reversal_statement(
+    removal_request, *, decision: dict, number: int, reversed_at, reason: str
+) -> dict:
+    """The statement of a reversal: the database has no update, so the restoration is a
+    statement of its own (puid `<reference>-r<number>`), with the original decision's
+    dates, the restriction's end, and facts saying the content is back and why."""
+    statement = dict(decision)  # the original decision's dates, ground and category
+    names = _personal_names(removal_request)
+    if removal_request.is_about_a_person:
+        names += [item.title for item in _items(removal_request)]
+    why = redact((reason or "").strip(), names=names) or "no reason recorded"
+    facts = (
+        f"Reversal of the decision on removal request {puid(removal_request)} (statement "
+        f"{puid(removal_request)}), taken on {statement['application_date']}: on "
+        f"{reversed_at:%Y-%m-%d} the content was restored and the restriction ended. "
+        f"Reason: {why}"
+    )
+    statement["decision_facts"] = facts[:FACTS_LIMIT]
+    statement["end_date_visibility_restriction"] = f"{reversed_at:%Y-%m-%d}"
+    statement["puid"] = reversal_puid(removal_request, number)
     return statement
 
 
@@ -207,14 +286,21 @@ def _entity(name: str, kind: str, **extra) -> dict:
     return {"name": name, "kind": kind, **extra}
 
 
-def lumen_notice(removal_request) -> dict:
-    """The notice as Lumen's submission API takes it."""
-    origin = removal_request.origin
-    items = {target.pk: target.item for target in _targets(removal_request) if target.item_id}
+def item_reference_url(item) -> str:
+    """courtesy's opaque address of an item (no title, no slug): what the public records of
+    a request about a person name instead of the article's URLs (served by compliance.web:
+    the item for staff, 451 once hidden)."""
+    return f"{settings.SITE_URL}{ITEM_REFERENCE_PATH.format(pk=item.pk)}"
+
+
+def _lumen_works(removal_request) -> list[dict]:
+    private = removal_request.is_about_a_person
     works = []
     for target in _targets(removal_request):
-        item = items.get(target.pk)
+        item = target.item if target.item_id else None
         if item is None:
+            if private:
+                continue  # the URL as named may carry the title; it names no item of ours
             works.append(
                 {
                     "description": "A page named in the notice that we could not match "
@@ -224,21 +310,37 @@ def lumen_notice(removal_request) -> dict:
                     "infringing_urls_attributes": [{"url": target.url}],
                 }
             )
-            continue
-        by = f" by {item.author}" if item.author else ""
-        described = (
-            f"An article published by {item.origin.name}"  # its title may name the person
-            if removal_request.is_about_a_person
-            else f"“{item.title}”{by}, published by {item.origin.name}"
-        )
-        works.append(
-            {
-                "description": described,
-                "kind": "Article",
-                "copyrighted_urls_attributes": [{"url": item.original_url}],
-                "infringing_urls_attributes": [{"url": item.public_url}],
-            }
-        )
+        elif private:
+            works.append(
+                {
+                    "description": f"An article published by {item.origin.name}",
+                    "kind": "Article",
+                    "copyrighted_urls_attributes": [],
+                    "infringing_urls_attributes": [{"url": item_reference_url(item)}],
+                }
+            )
+        else:
+            by = f" by {item.author}" if item.author else ""
+            works.append(
+                {
+                    "description": f"“{item.title}”{by}, published by {item.origin.name}",
+                    "kind": "Article",
+                    "copyrighted_urls_attributes": [{"url": item.original_url}],
+                    "infringing_urls_attributes": [{"url": item.public_url}],
+                }
+            )
+    return works
+
+
+def _lumen_parties(removal_request) -> list[dict]:
+    recipient = _entity(settings.SITE_NAME, "organization", url=settings.SITE_URL)
+    if removal_request.is_about_a_person:
+        # Nothing that names the person: the sender is a role.
+        return [
+            {"name": "sender", "entity_attributes": _entity("individual", "individual")},
+            {"name": "recipient", "entity_attributes": recipient},
+        ]
+    origin = removal_request.origin
     sender_name = removal_request.requester_name or removal_request.signature or "[private]"
     sender_kind = (
         "organization"
@@ -249,13 +351,25 @@ def lumen_notice(removal_request) -> dict:
         principal = _entity(removal_request.organisation or origin.name, "organization")
     else:
         principal = _entity(sender_name, sender_kind)
+    return [
+        {"name": "sender", "entity_attributes": _entity(sender_name, sender_kind)},
+        {"name": "principal", "entity_attributes": principal},
+        {"name": "recipient", "entity_attributes": recipient},
+    ]
+
+
+@_in_english
+def lumen_notice(removal_request) -> dict:
+    """The notice as Lumen's submission API takes it. Lumen refuses a notice without
+    works: `works_attributes` may be empty here, and such a notice is not sent."""
     action = {
         RemovalRequest.Status.COMPLETED: "Yes",
         RemovalRequest.Status.REVERSED: "Yes",
         RemovalRequest.Status.REJECTED: "No",
     }.get(removal_request.status, "Unspecified")
-    # Only what staff reviewed and published: an automatic redaction may miss a name.
-    body = removal_request.public_explanation
+    # Only what staff reviewed and published: an automatic redaction may miss a name; and
+    # nothing at all for a request about a person.
+    body = "" if removal_request.is_about_a_person else removal_request.public_explanation
     return {
         "notice": {
             "type": LUMEN_TYPE[_ground(removal_request)],
@@ -268,16 +382,7 @@ def lumen_notice(removal_request) -> dict:
             "action_taken": action,
             "body": body,
             "language": "en",
-            "works_attributes": works,
-            "entity_notice_roles_attributes": [
-                {"name": "sender", "entity_attributes": _entity(sender_name, sender_kind)},
-                {"name": "principal", "entity_attributes": principal},
-                {
-                    "name": "recipient",
-                    "entity_attributes": _entity(
-                        settings.SITE_NAME, "organization", url=settings.SITE_URL
-                    ),
-                },
-            ],
+            "works_attributes": _lumen_works(removal_request),
+            "entity_notice_roles_attributes": _lumen_parties(removal_request),
         }
     }

@@ -35,6 +35,7 @@ from django.utils import timezone
 from compliance.audit.models import AuditEvent
 from compliance.items.models import Item, LicenceBasis
 from compliance.items.status import LICENCE_EXPIRED, RECHECK
+from compliance.licensing.presence import RECHECK_ACTOR as ORIGINAL_RECHECK
 from compliance.takedowns.models import RemovalRequest
 
 from .invariants import completed_requests_still_published, published_blocked_items
@@ -43,7 +44,7 @@ from .sql import PercentileCont, Seconds
 
 # How many queries report_figures runs, for any amount of data; on PostgreSQL one more
 # (the invariant switches the JIT off for its statement, see items.staydown).
-REPORT_QUERIES = 11
+REPORT_QUERIES = 12
 
 Status = RemovalRequest.Status
 # Buckets of the time-to-completion chart, in hours: [low, high).
@@ -369,11 +370,19 @@ def _licences_expiring(period: Period) -> list[dict]:
 def _found_by_recheck(period: Period) -> int:
     """Published items the periodic re-check took down in the period: a rule that covered
     them while they were shown (zero when every other path kept the promise). One query."""
+    return _hidden_by(RECHECK, period)
+
+
+def _removed_at_origin(period: Period) -> int:
+    """Items hidden in the period because their original was removed at the origin (the
+    re-check of compliance.licensing.presence). One query."""
+    return _hidden_by(ORIGINAL_RECHECK, period)
+
+
+def _hidden_by(job, period: Period) -> int:
+    """Items a system job hid in the period."""
     return AuditEvent.objects.filter(
-        _within("at", period),
-        action="item.hidden",
-        actor_kind=RECHECK.kind,
-        actor_name=RECHECK.name,
+        _within("at", period), action="item.hidden", actor_kind=job.kind, actor_name=job.name
     ).count()
 
 
@@ -442,6 +451,7 @@ def report_figures(*, period: Period, now=None) -> dict:
         "licences_expiring": _licences_expiring(period),
         "failed_self_checks": _failed_self_checks(period),
         "found_by_recheck": _found_by_recheck(period),
+        "removed_at_origin": _removed_at_origin(period),
     }
 
 

@@ -94,3 +94,80 @@ class ReportRecipient(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
+
+
+class PublicRecordState(models.TextChoices):
+    DUE = "due", "Due"
+    SUBMITTED = "submitted", "Submitted"
+    REFUSED = "refused", "Refused"
+    SKIPPED = "skipped", "Not sent"
+
+
+class PublicRecord(models.Model):
+    """What one decision sends to a public database, frozen when the decision is taken
+    (`payload`), and how its submission stands. The exports are these payloads."""
+
+    State = PublicRecordState
+
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    state = models.CharField(
+        max_length=10, choices=PublicRecordState.choices, default=PublicRecordState.DUE
+    )
+    # The database's answer when it refused the record: field errors, shown to staff.
+    errors = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The last transport failure (timeout, 5xx, 429…), cleared on success.
+    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Not tried again before this (back-off, or a lease held by a running submission).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+
+class DsaStatement(PublicRecord):
+    """A statement of reasons for the DSA Transparency Database. The database has no
+    update: a reversal is a statement of its own (puid `<reference>-r1`)."""
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", "Decision"
+        REVERSAL = "reversal", "Reversal"
+
+    request = models.ForeignKey(
+        "takedowns.RemovalRequest", on_delete=models.PROTECT, related_name="dsa_statements"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    puid = models.CharField(max_length=500, unique=True)
+    # A timeout left it unknown whether the database stored it: ask before sending again.
+    uncertain = models.BooleanField(default=False)
+    tdb_id = models.CharField("database id", max_length=40, blank=True)
+    tdb_uuid = models.CharField("database UUID", max_length=40, blank=True)
+
+    class Meta(PublicRecord.Meta):
+        verbose_name = "DSA statement of reasons"
+        verbose_name_plural = "DSA statements of reasons"
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self):
+        return self.puid
+
+
+class LumenNotice(PublicRecord):
+    """The notice sent to Lumen, one per decision (carried out or rejected)."""
+
+    request = models.OneToOneField(
+        "takedowns.RemovalRequest", on_delete=models.PROTECT, related_name="lumen_notice"
+    )
+    # Where Lumen stored it (the 201 answer's Location).
+    location = models.URLField(max_length=500, blank=True)
+    # Why it was not sent (state "skipped").
+    reason = models.TextField(blank=True)
+
+    class Meta(PublicRecord.Meta):
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"Lumen notice for {self.request}"

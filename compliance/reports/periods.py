@@ -13,6 +13,9 @@ from django.conf import settings
 from django.utils import timezone
 
 KINDS = ("daily", "weekly", "monthly")
+# The DSA transparency report's periods (Implementing Regulation (EU) 2024/2835, Art. 2):
+# calendar half-years (January-June, July-December) and calendar years.
+TEMPLATE_KINDS = ("half-year", "year")
 
 
 def report_zone(name: str | None = None) -> ZoneInfo:
@@ -33,7 +36,7 @@ class Period:
     zone: ZoneInfo
 
     def __post_init__(self):
-        if self.kind not in KINDS:
+        if self.kind not in (*KINDS, *TEMPLATE_KINDS):
             raise ValueError(f"unknown period {self.kind!r}: use one of {', '.join(KINDS)}")
         if self.last_day < self.first_day:
             raise ValueError(
@@ -91,4 +94,10 @@ def last_full_period(
     if kind == "monthly":
         last_day = today.replace(day=1) - timedelta(days=1)
         return Period(kind, last_day.replace(day=1), last_day, zone)
+    if kind == "half-year":
+        if today.month > 6:
+            return Period(kind, date(today.year, 1, 1), date(today.year, 6, 30), zone)
+        return Period(kind, date(today.year - 1, 7, 1), date(today.year - 1, 12, 31), zone)
+    if kind == "year":
+        return Period(kind, date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), zone)
     raise ValueError(f"unknown period {kind!r}: use one of {', '.join(KINDS)}")

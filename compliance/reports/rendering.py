@@ -112,6 +112,7 @@ def report_html(figures: dict, *, title: str) -> str:
         ),
         ("Stay-down hits (ingested items stopped by a rule)", totals["stay_down_hits"]),
         ("Found by the re-check (shown while a rule covered them)", figures["found_by_recheck"]),
+        ("Items hidden because removed at origin", figures.get("removed_at_origin", 0)),
         ("Licences expiring within 30 days", len(figures["licences_expiring"])),
         ("Failed self-checks", len(figures["failed_self_checks"])),
     ]

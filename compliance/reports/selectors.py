@@ -1,9 +1,7 @@
 """Reads for the report's recipients, the transparency page and the decision exports."""
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Prefetch, Q
 
-from compliance.audit.models import AuditEvent
 from compliance.takedowns.models import RemovalRequest, RemovalTarget
 
 from .models import ReportRecipient
@@ -62,29 +60,16 @@ def transparency_requests():
     )
 
 
-def decisions_for_export(*, statuses, since=None):
-    """Decided requests with what an export needs (targets and their items, origin, when
-    it was reversed), newest decision last. Iterate with .iterator(chunk_size=…)."""
-    decided_at = Coalesce("completed_at", "decided_at", "closed_at")
-    reversals = AuditEvent.objects.filter(
-        case=OuterRef("reference"), action="request.reversed"
-    ).order_by("-at", "-id")
-    qs = (
-        RemovalRequest.objects.filter(status__in=statuses)
-        .select_related("origin")
-        .annotate(decision_at=decided_at)
+def decision_for_export(*, request_id: int) -> RemovalRequest:
+    """A request with what its public records are built from (targets and their items,
+    its origin) in three queries."""
+    return (
+        RemovalRequest.objects.select_related("origin")
         .prefetch_related(
             Prefetch(
-                "targets", queryset=RemovalTarget.objects.select_related("item").order_by("id")
+                "targets",
+                queryset=RemovalTarget.objects.select_related("item__origin").order_by("id"),
             ),
         )
-        .annotate(reversed_at=Subquery(reversals.values("at")[:1]))
-        .order_by("decision_at", "id")
+        .get(pk=request_id)
     )
-    if since is not None:
-        qs = qs.filter(decision_at__gte=since)
-    return qs
-
-
-def decision_for_export(*, request_id: int) -> RemovalRequest:
-    return decisions_for_export(statuses=list(Status.values)).get(pk=request_id)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import licence_warnings, public_records, services
 from .periods import KINDS
 
 
@@ -16,3 +16,16 @@ def send_compliance_report(
     if isinstance(recipients, str):  # one address typed into the schedule's kwargs
         recipients = [recipients]
     services.report_run(kind=period, recipients=recipients or None)
+
+
+@shared_task(acks_late=True)
+def submit_public_records() -> dict:
+    """Beat and every decision queue this: safe to run twice or at once (each record is
+    leased by the run that sends it, and marked only while still due)."""
+    return public_records.public_records_submit()
+
+
+@shared_task
+def warn_licences_expiring() -> int:
+    """Beat job: mail the report's recipients about bases nearing expiry (once each)."""
+    return len(licence_warnings.licences_expiring_warn())

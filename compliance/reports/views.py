@@ -16,8 +16,11 @@ from compliance.takedowns.casework import request_explanation_publish
 from compliance.takedowns.models import RemovalRequest
 
 from . import exports, selectors
-from .forms import PublicExplanationForm
-from .models import ComplianceReport
+from .dsa_template import template_zip
+from .forms import DsaTemplateForm, PublicExplanationForm
+from .models import ComplianceReport, DsaStatement, LumenNotice
+from .periods import Period, last_full_period, report_zone
+from .public_records import public_records_backfill
 from .redaction import redact_request_explanation
 
 TRANSPARENCY_PAGE_SIZE = 25
@@ -79,9 +82,26 @@ def _decision(request_id: int) -> RemovalRequest:
         raise Http404("No such removal request") from None
 
 
+def _stored(model, removal_request, **filters):
+    """The record stored at the decision (made now if the decision predates records)."""
+    record = model.objects.filter(request=removal_request, **filters).first()
+    if record is None:
+        public_records_backfill()
+        record = model.objects.filter(request=removal_request, **filters).first()
+    return record
+
+
+def _record_download(payload: dict, filename: str) -> JsonResponse:
+    response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 @staff_member_required
 @require_GET
 def export_dsa(request, request_id: int):
+    """The decision's statement of reasons; `?puid=` picks another of the request's
+    statements (a reversal's)."""
     removal_request = _decision(request_id)
     if removal_request.status not in selectors.PUBLIC_STATUSES:
         return JsonResponse(
@@ -91,28 +111,23 @@ def export_dsa(request, request_id: int):
             },
             status=409,
         )
-    response = JsonResponse(
-        exports.dsa_statement(removal_request),
-        json_dumps_params={"indent": 2, "ensure_ascii": False},
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{exports.puid(removal_request)}-dsa-statement.json"'
-    )
-    return response
+    wanted = {"puid": request.GET["puid"]} if request.GET.get("puid") else {"kind": "decision"}
+    statement = _stored(DsaStatement, removal_request, **wanted)
+    if statement is None:
+        raise Http404("No such statement")
+    return _record_download(statement.payload, f"{statement.puid}-dsa-statement.json")
 
 
 @staff_member_required
 @require_GET
 def export_lumen(request, request_id: int):
     removal_request = _decision(request_id)
-    response = JsonResponse(
-        exports.lumen_notice(removal_request),
-        json_dumps_params={"indent": 2, "ensure_ascii": False},
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{exports.puid(removal_request)}-lumen-notice.json"'
-    )
-    return response
+    notice = None
+    if removal_request.status in (*selectors.PUBLIC_STATUSES, RemovalRequest.Status.REJECTED):
+        notice = _stored(LumenNotice, removal_request)
+    # An undecided request has no stored notice yet: a draft of what it would be.
+    payload = notice.payload if notice else exports.lumen_notice(removal_request)
+    return _record_download(payload, f"{exports.puid(removal_request)}-lumen-notice.json")
 
 
 @staff_member_required
@@ -155,3 +170,24 @@ def publish_explanation(request, request_id: int):
             "title": f"Public explanation of {removal_request}",
         },
     )
+
+
+@staff_member_required
+@require_GET
+def dsa_template_download(request):
+    """The DSA transparency report's tables as a ZIP (a CSV per table and the JSON), for
+    the period chosen on this page."""
+    form = DsaTemplateForm(request.GET or None)
+    if form.is_valid():
+        data, zone = form.cleaned_data, report_zone()
+        if data["since"]:
+            period = Period(data["period"], data["since"], data["until"], zone)
+        else:
+            period = last_full_period(data["period"], zone=zone)
+        return _download(
+            template_zip(period),
+            "application/zip",
+            f"dsa-transparency-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.zip",
+        )
+    title = "DSA transparency report tables"
+    return render(request, "admin/reports/dsa_template.html", {"form": form, "title": title})

@@ -14,11 +14,15 @@ from compliance.core.admin_actions import ReasonForm as ActionReasonForm
 from compliance.core.admin_actions import form_action, return_to
 
 from . import reversal
-from .admin_forms import CounterNoticeForm, LegalActionForm, ReasonForm
+from .admin_forms import ApproveForm, CounterNoticeForm, LegalActionForm, ReasonForm
 from .casework import request_assign, request_attention_clear
-from .decisions import request_approve, request_reject, request_withdraw
+from .decisions import notice_missing_elements, request_approve, request_reject, request_withdraw
 from .models import ReasonTemplate, RemovalRequest
+from .selectors import request_target_items
 from .state import TransitionError, can_transition
+
+# The confirmation page lists this many of each request's items; the count covers all.
+APPROVE_ITEMS_SHOWN = 10
 
 
 class RequestActions:
@@ -46,14 +50,45 @@ class RequestActions:
             lambda r: request_assign(removal_request=r, user=request.user, assignee=request.user),
         )
 
-    @admin.action(description="Approve (the takedown job takes over)", permissions=["decide"])
+    @admin.action(description="Approve…", permissions=["decide"])
     def approve(self, request, queryset):
-        self._apply(
-            request,
-            queryset,
-            "Approved",
-            lambda r: request_approve(removal_request=r, user=request.user),
-        )
+        """An intermediate page, like Reject's: what each request would take down (its
+        count and first items), one optional reason for all; each approval is its own
+        transition and audit event."""
+        form = ApproveForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            reason = form.cleaned_data["reason"].strip()
+            self._apply(
+                request,
+                queryset,
+                "Approved",
+                lambda r: request_approve(removal_request=r, user=request.user, reason=reason),
+            )
+            return None  # back to the queue, or to the request's page
+        rows = []
+        for removal_request in queryset.select_related("origin"):
+            items = request_target_items(removal_request).select_related("origin").order_by("id")
+            rows.append(
+                {
+                    "request": removal_request,
+                    "count": items.count(),
+                    "first": list(items[:APPROVE_ITEMS_SHOWN]),
+                    "missing": notice_missing_elements(removal_request),
+                    "unknown": removal_request.targets.filter(item__isnull=True).count(),
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Approve removal requests",
+            "opts": self.model._meta,
+            "rows": rows,
+            "total": sum(row["count"] for row in rows),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "return_to": return_to(request),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/takedowns/removalrequest/approve.html", context)
 
     @admin.action(description="Mark withdrawn (the requester is told)", permissions=["change"])
     def mark_withdrawn(self, request, queryset):
@@ -75,12 +110,18 @@ class RequestActions:
         form = ReasonForm(request.POST if submitted else None)
         if "apply" in request.POST and form.is_valid():
             reason = form.cleaned_data["reason"].strip()
+            unfounded = form.cleaned_data["manifestly_unfounded"]
             if reason:
                 self._apply(
                     request,
                     queryset,
                     "Rejected",
-                    lambda r: request_reject(removal_request=r, user=request.user, reason=reason),
+                    lambda r: request_reject(
+                        removal_request=r,
+                        user=request.user,
+                        reason=reason,
+                        manifestly_unfounded=unfounded,
+                    ),
                 )
                 return None  # back to the queue
             form.add_error("reason", "Write the reason the requester will receive.")
@@ -207,7 +248,7 @@ class RequestActions:
         if may_change and obj.is_open and obj.assignee_id != request.user.pk:
             offered.append(("assign_to_me", "Assign to me"))
         if may_decide and can_transition(obj.status, RemovalRequest.Status.APPROVED):
-            offered.append(("approve", "Approve"))
+            offered.append(("approve", "Approve…"))
         if may_decide and can_transition(obj.status, RemovalRequest.Status.REJECTED):
             offered.append(("reject", "Reject with a reason…"))
         if may_change and can_transition(obj.status, RemovalRequest.Status.WITHDRAWN):

@@ -1,11 +1,16 @@
 """The staff queue's list filters: open requests by default, what needs attention, what
 is overdue."""
 
+from datetime import timedelta
+
 from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import OPEN_STATUSES
+from .processing import SELF_CHECK_FAILED
+
+SOON = timedelta(hours=24)
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -45,11 +50,13 @@ class AttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Needs attention")]
+        return [("yes", "Needs attention"), ("self_check", "Self-check failed")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.exclude(attention_needed="")
+        if self.value() == "self_check":
+            return queryset.filter(attention_needed__contains=SELF_CHECK_FAILED)
         return queryset
 
 
@@ -58,13 +65,15 @@ class OverdueFilter(admin.SimpleListFilter):
     parameter_name = "overdue"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Overdue"), ("no", "Not overdue")]
+        return [("yes", "Overdue"), ("24h", "Due within 24 hours"), ("no", "Not overdue")]
 
     def queryset(self, request, queryset):
         now = timezone.now()
         overdue = Q(status__in=OPEN_STATUSES, due_at__lt=now)
         if self.value() == "yes":
             return queryset.filter(overdue)
+        if self.value() == "24h":
+            return queryset.filter(status__in=OPEN_STATUSES, due_at__gte=now, due_at__lt=now + SOON)
         if self.value() == "no":
             return queryset.exclude(overdue)
         return queryset

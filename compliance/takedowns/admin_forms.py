@@ -48,6 +48,21 @@ class ReasonForm(forms.Form):
         label="Reason sent to the requester",
         help_text="Mailed to the requester as written here.",
     )
+    manifestly_unfounded = forms.BooleanField(
+        required=False,
+        label="Manifestly unfounded",
+        help_text="The notice is manifestly unfounded (DSA Art. 23): it counts towards the "
+        "sender's warning and suspension.",
+    )
+
+
+class ApproveForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        required=False,
+        label="Note (optional)",
+        help_text="Recorded with each approval in the audit trail; not mailed.",
+    )
 
 
 class CounterNoticeForm(forms.Form):

@@ -4,10 +4,12 @@ actor's permission itself, whichever entry point calls it."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.core.actors import Actor
 from compliance.core.queue import enqueue_on_commit
 
+from .abuse import sender_measures_apply
 from .mail import request_mail
 from .models import RemovalRequest
 from .reversal import takedown_undo
@@ -77,8 +79,12 @@ def request_approve(*, removal_request: RemovalRequest, user, reason: str = "") 
         return approve(removal_request, actor=Actor.staff(user), reason=reason.strip(), user=user)
 
 
-def request_reject(*, removal_request: RemovalRequest, user, reason: str) -> RemovalRequest:
-    """A compliance officer rejects a request; the reason is mailed to the requester."""
+def request_reject(
+    *, removal_request: RemovalRequest, user, reason: str, manifestly_unfounded: bool = False
+) -> RemovalRequest:
+    """A compliance officer rejects a request; the reason is mailed to the requester. A
+    rejection marked manifestly unfounded counts towards the sender's warning and
+    suspension (compliance.takedowns.abuse), in the same transaction."""
     Actor.staff(user).check_may_decide("reject removal requests")
     reason = (reason or "").strip()
     if not reason:
@@ -95,14 +101,18 @@ def request_reject(*, removal_request: RemovalRequest, user, reason: str) -> Rem
                 "decided_by": user,
                 "decision_reason": reason,
                 "closed_at": now,
+                "manifestly_unfounded": bool(manifestly_unfounded),
             },
+            after={"manifestly_unfounded": True} if manifestly_unfounded else None,
         )
         request_mail(
             removal_request=removal_request,
             kind="rejection",
-            subject="Your removal request was not granted",
+            subject=_("Your removal request was not granted"),
             context={"reason": reason},
         )
+        if manifestly_unfounded:
+            sender_measures_apply(removal_request=removal_request)
     return removal_request
 
 
@@ -130,7 +140,7 @@ def request_withdraw(
         request_mail(
             removal_request=removal_request,
             kind="withdrawal",
-            subject="Your removal request was withdrawn",
+            subject=_("Your removal request was withdrawn"),
             context={"reason": reason.strip()},
         )
     return removal_request

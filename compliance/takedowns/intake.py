@@ -28,6 +28,14 @@ RATE_WINDOW = timedelta(hours=1)
 MAX_BODY_BYTES = 1024 * 1024
 
 
+def form_body_limit(content_type: str) -> int:
+    """The removal form's limit: the fields', plus the evidence files' when it may carry
+    them (multipart). Each file is checked against its own limits once read."""
+    if content_type == "multipart/form-data":
+        return MAX_BODY_BYTES + settings.EVIDENCE_MAX_TOTAL_BYTES + 64 * 1024
+    return MAX_BODY_BYTES
+
+
 def client_address(http_request) -> str:
     """The address the request came from, as the WSGI server saw it.
 
@@ -97,3 +105,30 @@ def submission_allowed(client_key: str, now: datetime) -> tuple[bool, datetime |
         return True, None
     # Once this many of the oldest have left the window, one more fits under the limit.
     return False, recent[len(recent) - limit] + RATE_WINDOW
+
+
+def mail_sender_allowed(address: str, now: datetime) -> str:
+    """May mailgate open another request for this sender address now? "" if so, else why
+    not: the requests mail opened for the address, or for its domain, in the last hour
+    reached MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR or MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR. A
+    flood of forged mail then opens (and acknowledges) only that many."""
+    address = address.strip().lower()
+    domain = address.rpartition("@")[2]
+    recent = RemovalRequest.objects.filter(
+        channel=RemovalRequest.Channel.EMAIL, received_at__gt=now - RATE_WINDOW
+    )
+    for limit, who, mine in (
+        (
+            settings.MAILGATE_LIMIT_PER_ADDRESS_PER_HOUR,
+            address,
+            {"requester_email__iexact": address},
+        ),
+        (
+            settings.MAILGATE_LIMIT_PER_DOMAIN_PER_HOUR,
+            domain,
+            {"requester_email__iendswith": f"@{domain}"},
+        ),
+    ):
+        if limit > 0 and recent.filter(**mine).count() >= limit:
+            return f"{limit} requests from {who} by mail in the last hour"
+    return ""

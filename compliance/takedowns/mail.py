@@ -3,6 +3,7 @@ request's first message, with the reference in the subject, so that replies find
 back to the request."""
 
 from django.conf import settings
+from django.utils import translation
 
 from compliance.messaging.models import Message
 from compliance.messaging.services import mail_queue
@@ -15,7 +16,13 @@ from .tokens import status_url
 def request_mail(
     *, removal_request: RemovalRequest, kind: str, subject: str, context: dict | None = None
 ) -> Message:
-    """Queue the mail `templates/emails/<kind>.*` to the requester."""
+    """Queue the mail `templates/emails/<kind>.*` to the requester, in the language the
+    request was made in (`subject` may be a lazy translation: it is rendered here too)."""
+    with translation.override(removal_request.language or settings.LANGUAGE_CODE):
+        return _request_mail(removal_request, kind, str(subject), context)
+
+
+def _request_mail(removal_request, kind, subject, context) -> Message:
     first = request_first_message(removal_request)
     in_reply_to = first.message_id if first else ""
     references = " ".join(filter(None, [first.references, first.message_id])) if first else ""

@@ -3,6 +3,8 @@
     approved -> processing   (claimed by the first run; later runs carry on with it)
     hide every item the request covers              one transaction, set-based
     make the block rules "in the future" asks for   (unique per request in the database)
+    open a delivery per destination (the outbox)    in the same transaction
+    deliver: edge purge, IndexNow, webhooks         first attempt here, retries by the sweep
     self-check over HTTP                            outside any transaction
     processing -> completed + confirmation mail     one transaction: only one run wins
 
@@ -15,6 +17,8 @@ by requests_requeue_stuck; a failed self-check flags the request for staff inste
 confirming.
 """
 
+import contextlib
+import contextvars
 import logging
 from datetime import datetime, timedelta
 
@@ -22,18 +26,26 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
+from compliance.destinations.models import Delivery
+from compliance.destinations.services import (
+    Outcome,
+    deliveries_attempt_due,
+    deliveries_open,
+    deliveries_outcome,
+)
 from compliance.items.models import BlockRule, Item, Origin
 from compliance.items.rules import block_rule_create, origin_block_create
 from compliance.items.status import items_hide, items_hide_blocked
 
 from .casework import request_flag
 from .mail import request_mail
-from .models import RemovalRequest
+from .models import RemovalRequest, SelfCheckProgress
 from .selectors import request_covered_items, request_target_items
-from .selfcheck import SelfCheck, run_self_check
+from .selfcheck import OUR_SITE, SelfCheck, run_self_check
 from .state import TAKEDOWN_JOB, TransitionError, request_complete, request_start_processing
 
 logger = logging.getLogger("compliance.takedowns")
@@ -43,11 +55,14 @@ JOB = Actor.system(TAKEDOWN_JOB)
 # The confirmation lists this many items by name; a bigger takedown gives the count.
 LISTED_ITEMS = 100
 SELF_CHECK_FAILED = "Self-check failed"
+DELIVERY_FAILED = "Delivery to a destination failed"
+Event = Delivery.Event
 
 
 def request_process(*, removal_request_id: int) -> str:
     """Run the takedown job on one request. Returns what happened, for the log:
-    "completed", "flagged" (self-check failed), or the status that left nothing to do."""
+    "completed", "waiting" (for a destination's retry), "flagged" (a destination failed
+    for good, or the self-check did), or the status that left nothing to do."""
     removal_request = RemovalRequest.objects.filter(pk=removal_request_id).first()
     if removal_request is None:
         return "missing"
@@ -73,16 +88,77 @@ def request_process(*, removal_request_id: int) -> str:
         if current != Status.PROCESSING:
             return current or "missing"
         _take_down(removal_request)
-    # The check asks the site itself, whose connections see only committed rows.
-    paths = [
-        f"/items/{slug}/"
-        for slug in request_covered_items(removal_request).values_list("slug", flat=True)
-    ]
-    check = run_self_check(paths, progress=lambda: _renew_lease(removal_request))
-    if not check.passed:
-        _flag_failed_check(removal_request, check)
+        # The outbox: each destination's delivery, committed with the takedown itself.
+        deliveries_open(
+            event=Event.TAKEDOWN,
+            case=removal_request.reference,
+            items=request_covered_items(removal_request).exclude(status=Item.Status.PUBLISHED),
+        )
+    # First attempt at every destination now, rather than after a trip through the
+    # broker; what fails is retried with back-off by the delivery sweep, whose settling
+    # queues this job again (takedowns.receivers).
+    with _inline_deliveries():
+        deliveries_attempt_due(case=removal_request.reference, event=Event.TAKEDOWN)
+    outcome = deliveries_outcome(case=removal_request.reference, event=Event.TAKEDOWN)
+    if outcome.failed:
+        _flag_failed_deliveries(removal_request, outcome)
         return "flagged"
-    return _complete(removal_request, check)
+    if not outcome.settled:
+        return "waiting"
+    # The check asks the site over HTTP (its connections see only committed rows), through
+    # each edge cache that acknowledged its purge.
+    items = [
+        (pk, f"/items/{slug}/")
+        for pk, slug in request_covered_items(removal_request).values_list("pk", "slug")
+    ]
+    # Through an edge cache, a removed page (purged, and a 451 is never stored) is asked of
+    # our site too: where there is one, reading through it checks both, in half the
+    # requests of reading each.
+    edges = [d.destination for d in outcome.acknowledged if d.destination.is_edge]
+    checks = [_self_check(removal_request, items, edge=edge) for edge in edges] or [
+        _self_check(removal_request, items)
+    ]
+    if not all(check.passed for check in checks):
+        _flag_failed_check(removal_request, checks)
+        return "flagged"
+    return _complete(removal_request, checks, outcome)
+
+
+# Set while the job itself attempts deliveries: their settling needs no second run.
+INLINE = contextvars.ContextVar("inline_deliveries", default=False)
+
+
+@contextlib.contextmanager
+def _inline_deliveries():
+    token = INLINE.set(True)
+    try:
+        yield
+    finally:
+        INLINE.reset(token)
+
+
+def _self_check(removal_request: RemovalRequest, items, *, edge=None) -> SelfCheck:
+    """The check at our site (or through `edge`), resumed from its stored progress."""
+    where = edge.name if edge else OUR_SITE
+    stored, _ = SelfCheckProgress.objects.get_or_create(request=removal_request, where=where)
+
+    def progress(check: SelfCheck) -> None:
+        SelfCheckProgress.objects.filter(pk=stored.pk).update(
+            done=check.checked, failures=check.failures
+        )
+        _renew_lease(removal_request)
+
+    check = run_self_check(
+        items,
+        base=edge.url if edge else "",
+        where=where,
+        fresh=edge is None,
+        start=stored.done,
+        failures=stored.failures,
+        progress=progress,
+    )
+    stored.delete()  # over: the next run (after a failure) checks everything again
+    return check
 
 
 def _take_down(removal_request: RemovalRequest) -> None:
@@ -146,7 +222,41 @@ def _keep_down(removal_request: RemovalRequest, *, reason: str) -> None:
             logger.info("%s: %r is not a URL a rule can match", removal_request, target.url)
 
 
-def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> None:
+def _flag_failed_deliveries(removal_request: RemovalRequest, outcome: Outcome) -> None:
+    failed = "; ".join(
+        f"{d.destination.name} ({d.destination.get_kind_display()}) after {d.attempts} "
+        f"attempt(s): {d.last_response}"
+        for d in outcome.failed
+    )
+    with transaction.atomic():
+        current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
+        if current.status != Status.PROCESSING or DELIVERY_FAILED in current.attention_needed:
+            return
+        request_flag(
+            removal_request=current,
+            actor=JOB,
+            reason=f"{DELIVERY_FAILED}: {failed}. The items are hidden on our site; nothing "
+            "was confirmed to the requester. Fix the destination, then retry its delivery "
+            "(Deliveries in the admin).",
+        )
+
+
+def checks_audit(checks: list[SelfCheck]) -> dict:
+    """The first check (our site's, or through the first edge cache), with the others."""
+    return {
+        **checks[0].as_audit(),
+        "passed": all(c.passed for c in checks),
+        "edges": [c.as_audit() for c in checks[1:]],
+    }
+
+
+def _flag_failed_check(removal_request: RemovalRequest, checks: list[SelfCheck]) -> None:
+    check = SelfCheck(
+        passed=False,
+        checked=sum(c.checked for c in checks),
+        items=checks[0].items,
+        failures=[f"{c.where}: {f}" for c in checks for f in c.failures],
+    )
     with transaction.atomic():
         current = RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
         if current.status != Status.PROCESSING:
@@ -156,7 +266,7 @@ def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> Non
             action="request.self_check",
             obj=current,
             reason="failed: no confirmation sent",
-            after=check.as_audit(),
+            after=checks_audit(checks),
             case=current.reference,
         )
         if SELF_CHECK_FAILED in current.attention_needed:
@@ -171,7 +281,7 @@ def _flag_failed_check(removal_request: RemovalRequest, check: SelfCheck) -> Non
         )
 
 
-def _complete(removal_request: RemovalRequest, check: SelfCheck) -> str:
+def _complete(removal_request: RemovalRequest, checks: list[SelfCheck], outcome: Outcome) -> str:
     try:
         with transaction.atomic():
             request_complete(removal_request=removal_request, actor=JOB, reason="self-check passed")
@@ -180,14 +290,14 @@ def _complete(removal_request: RemovalRequest, check: SelfCheck) -> str:
                 action="request.self_check",
                 obj=removal_request,
                 reason="passed",
-                after=check.as_audit(),
+                after=checks_audit(checks),
                 case=removal_request.reference,
             )
             request_mail(
                 removal_request=removal_request,
                 kind="confirmation",
-                subject="The content you asked about has been removed",
-                context=confirmation_context(removal_request, check),
+                subject=_("The content you asked about has been removed"),
+                context=confirmation_context(removal_request, checks, outcome),
             )
     except TransitionError:
         # Another run completed it first (or it was withdrawn meanwhile): no second mail.
@@ -196,9 +306,13 @@ def _complete(removal_request: RemovalRequest, check: SelfCheck) -> str:
     return "completed"
 
 
-def confirmation_context(removal_request: RemovalRequest, check: SelfCheck) -> dict:
-    """What the confirmation says: what was removed, what is kept from coming back, and
-    the result of the self-check."""
+def confirmation_context(
+    removal_request: RemovalRequest, checks: list[SelfCheck], outcome: Outcome | None = None
+) -> dict:
+    """What the confirmation says: what was removed, what is kept from coming back, where
+    else it was carried out (each destination and its answer), and what the self-check
+    saw on our site and through each edge cache."""
+    edge_checks = {c.where: c for c in checks}
     removed = request_covered_items(removal_request).exclude(status=Item.Status.PUBLISHED)
     rules = removal_request.block_rules.filter(is_active=True).order_by("kind", "pk")
     return {
@@ -213,7 +327,16 @@ def confirmation_context(removal_request: RemovalRequest, check: SelfCheck) -> d
                 block_rules__in=rules.filter(kind=BlockRule.Kind.ORIGIN)
             ).order_by("domain")
         ),
-        "check": check,
+        "check": checks[0],
+        "destinations": [
+            {
+                "name": d.destination.name,
+                "kind": d.destination.get_kind_display(),
+                "answer": d.last_response,
+                "check": edge_checks.get(d.destination.name),
+            }
+            for d in (outcome.acknowledged if outcome else [])
+        ],
     }
 
 

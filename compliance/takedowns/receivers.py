@@ -19,3 +19,33 @@ def flag_undelivered_mail(sender, *, message, error, **kwargs) -> None:
         f"sent after {message.attempts} attempts ({type(error).__name__}: {error}).",
         actor=Actor.system("outbox"),
     )
+
+
+def carry_on_after_delivery(sender, *, delivery, **kwargs) -> None:
+    """A destination acknowledged (or gave up on) a takedown or restoration: once every
+    destination has settled, the takedown job carries on (self-check, confirmation); a
+    restoration that could not be carried out somewhere needs a person."""
+    from compliance.core.queue import enqueue_on_commit
+    from compliance.destinations.models import Delivery
+    from compliance.destinations.services import deliveries_outcome
+
+    from .processing import INLINE
+    from .tasks import confirm_restoration, process_takedown
+
+    removal_request = RemovalRequest.objects.filter(reference=delivery.case).first()
+    if removal_request is None:
+        return
+    if delivery.event == Delivery.Event.RESTORATION and delivery.state == Delivery.State.FAILED:
+        request_flag(
+            removal_request=removal_request,
+            reason=f"The restoration could not be carried out at {delivery.destination.name} "
+            f"after {delivery.attempts} attempts: {delivery.last_response}",
+            actor=Actor.system("destinations"),
+        )
+        return
+    if not deliveries_outcome(case=delivery.case, event=delivery.event).settled:
+        return
+    if delivery.event == Delivery.Event.RESTORATION:
+        enqueue_on_commit(confirm_restoration, removal_request.pk)
+    elif delivery.event == Delivery.Event.TAKEDOWN and not INLINE.get():
+        enqueue_on_commit(process_takedown, removal_request.pk)

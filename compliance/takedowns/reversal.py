@@ -16,9 +16,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from compliance.audit.models import AuditEvent
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
+from compliance.destinations.models import Delivery
+from compliance.destinations.services import deliveries_open, deliveries_outcome
+from compliance.destinations.tasks import deliveries_queue_on_commit
 from compliance.items.models import BlockRule, Item, Origin
 from compliance.items.rules import block_rule_deactivate, origin_block_lift
 from compliance.items.status import items_reattribute, items_restore
@@ -29,12 +34,14 @@ from .business_days import add_business_days
 from .mail import request_mail
 from .models import CounterNotice, RemovalRequest
 from .selectors import request_target_items
+from .selfcheck import run_self_check
 from .state import TransitionError, request_reverse
 
 logger = logging.getLogger("compliance.takedowns")
 
 COUNTER_NOTICE_BUSINESS_DAYS = 10
 RESTORE_JOB = Actor.system("restore_counter_notices")
+RESTORATION = Delivery.Event.RESTORATION
 # The elements of a DMCA 512(g)(3) counter-notification that must be present.
 REQUIRED = {
     "name": "the name",
@@ -127,7 +134,7 @@ def counter_notice_record(
         notice.forward_message = request_mail(
             removal_request=current,
             kind="counter_notice",
-            subject="A counter-notice disputes your removal request",
+            subject=_("A counter-notice disputes your removal request"),
             context={
                 "counter_notice": notice,
                 "business_days": COUNTER_NOTICE_BUSINESS_DAYS,
@@ -209,13 +216,82 @@ def request_restore(
             reason=f"Removal request {removal_request.reference} reversed: {reason}",
         )
         removal_request.counter_notices.pending().update(restored_at=now)
-        request_mail(
-            removal_request=removal_request,
-            kind="reversal",
-            subject="The content you asked about has been restored",
-            context={"reason": reason, "restored": restored},
-        )
+        outcome = deliveries_outcome(case=removal_request.reference, event=RESTORATION)
+        if outcome.settled:  # no destination to wait for: the mail goes now
+            _reversal_mail(removal_request, reason=reason, restored=restored, checks=[])
     return removal_request
+
+
+def _reversal_mail(removal_request, *, reason: str, restored: int, checks: list) -> None:
+    outcome = deliveries_outcome(case=removal_request.reference, event=RESTORATION)
+    seen = {check.where: check for check in checks}
+    request_mail(
+        removal_request=removal_request,
+        kind="reversal",
+        subject=_("The content you asked about has been restored"),
+        context={
+            "reason": reason,
+            "restored": restored,
+            "destinations": [
+                {
+                    "name": d.destination.name,
+                    "kind": d.destination.get_kind_display(),
+                    "answer": d.last_response,
+                    "check": seen.get(d.destination.name),
+                }
+                for d in outcome.acknowledged
+            ],
+        },
+    )
+
+
+def restoration_confirm(*, removal_request_id: int) -> str:
+    """Every destination acknowledged the restoration: check through each edge cache that
+    the pages are back (200), then tell the requester, once. Until then (or if a
+    destination failed, which flags the request) no reversal mail is sent."""
+    removal_request = RemovalRequest.objects.filter(pk=removal_request_id).first()
+    if removal_request is None or removal_request.status != RemovalRequest.Status.REVERSED:
+        return "not reversed"
+    outcome = deliveries_outcome(case=removal_request.reference, event=RESTORATION)
+    if not outcome.settled or outcome.failed or not outcome.acknowledged:
+        return "waiting" if not outcome.settled else "not confirmed"
+    payload = outcome.acknowledged[0].payload
+    items = [
+        (item["id"], path)
+        for item, path in zip(payload["items"], payload["item_paths"], strict=True)
+    ]
+    checks = [
+        run_self_check(
+            items, base=d.destination.url, where=d.destination.name, fresh=False, expect=200
+        )
+        for d in outcome.acknowledged
+        if d.destination.is_edge
+    ]
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        from .casework import request_flag  # casework imports decisions, which imports us
+
+        request_flag(
+            removal_request=removal_request,
+            actor=RESTORE_JOB,
+            reason="The restored pages are not back at "
+            + "; ".join(f"{c.where}: {', '.join(c.failures[:3])}" for c in failed),
+        )
+        return "flagged"
+    reversed_event = (
+        AuditEvent.objects.for_object(removal_request).filter(action="request.reversed").last()
+    )
+    with transaction.atomic():
+        RemovalRequest.objects.select_for_update().get(pk=removal_request.pk)
+        if removal_request.messages.filter(kind="reversal").exists():
+            return "already confirmed"
+        _reversal_mail(
+            removal_request,
+            reason=reversed_event.reason if reversed_event else "",
+            restored=len(items),
+            checks=checks,
+        )
+    return "confirmed"
 
 
 # Requests whose takedown is decided and stands: what they cover stays down.
@@ -258,7 +334,16 @@ def takedown_undo(*, removal_request: RemovalRequest, actor: Actor, reason: str)
     for rule in removal_request.block_rules.filter(is_active=True).order_by("pk"):
         block_rule_deactivate(rule=rule, actor=actor, reason=reason)
     _hand_over_to_rules(mine, from_case=case, actor=actor, reason=reason)
-    return items_restore(items=mine, actor=actor, reason=reason, case=case)
+    returning = list(mine.values_list("pk", flat=True))
+    restored = items_restore(items=mine, actor=actor, reason=reason, case=case)
+    # The edge caches, search engines and connected systems hear of it once this commits.
+    if deliveries_open(
+        event=Delivery.Event.RESTORATION,
+        case=case,
+        items=Item.objects.filter(pk__in=returning, status=Item.Status.PUBLISHED),
+    ):
+        deliveries_queue_on_commit(case=case, event=Delivery.Event.RESTORATION)
+    return restored
 
 
 def _hand_over_to_rules(items, *, from_case: str, actor: Actor, reason: str) -> None:

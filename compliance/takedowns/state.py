@@ -17,8 +17,12 @@ from django.utils import timezone
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
+from compliance.destinations.models import Delivery
+from compliance.destinations.services import deliveries_notify
+from compliance.destinations.tasks import deliveries_queue_on_commit
 
 from .models import OPEN_STATUSES, RemovalRequest
+from .signals import request_decided
 
 Status = RemovalRequest.Status
 
@@ -42,6 +46,8 @@ VERBS = {
     Status.REVERSED: "reverse",
 }
 TAKEDOWN_JOB = "process_takedown"
+# Decisions the public records (DSA statements, Lumen notices) are made from.
+DECIDED = frozenset({Status.COMPLETED, Status.REJECTED, Status.REVERSED})
 
 
 class TransitionError(Exception):
@@ -93,6 +99,20 @@ def transition(
             after={"status": to, **(after or {})},
             case=removal_request.reference,
         )
+        if to in DECIDED:
+            request_decided.send(
+                sender=RemovalRequest, removal_request=removal_request, status=to, reason=reason
+            )
+        # Connected systems hear of every status change (webhooks), after commit.
+        if deliveries_notify(
+            event=Delivery.Event.REQUEST_STATUS,
+            case=removal_request.reference,
+            change=to,
+            payload={"reference": removal_request.reference, "from": current, "to": to},
+        ):
+            deliveries_queue_on_commit(
+                case=removal_request.reference, event=Delivery.Event.REQUEST_STATUS
+            )
     return removal_request
 
 

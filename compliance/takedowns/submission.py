@@ -7,15 +7,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
-from compliance.core.normalise import normalise_domain
+from compliance.core.normalise import normalise_domain, url_key
 from compliance.messaging.models import Message
 
-from . import intake
+from . import abuse, intake
 from . import targets as target_resolution
 from .decisions import AUTO_APPROVAL, approve
+from .evidence import evidence_store
 from .mail import request_mail
 from .models import RemovalRequest, RemovalTarget
 from .state import Status, check_choice, transition
@@ -74,12 +76,20 @@ def request_submit(
     signature: str = "",
     client_key: str = "",
     incoming_message: Message | None = None,
+    acknowledge: bool = True,
+    language: str = "",
+    evidence: list[tuple] = (),
 ) -> RemovalRequest:
     """Store a new request as `received`, resolve its targets, and acknowledge it by mail
     with the verification and status links. The caller validates the fields; impossible
     values (an unknown channel, role, scope or ground) raise ValueError. With a
     `client_key`, the hourly rate limit applies: beyond it, intake.RateLimited is raised
-    and nothing is stored."""
+    and nothing is stored. A suspended sender raises abuse.SenderSuspended. A notice from
+    the verified address of an open request, for URLs that request already names, joins
+    it (audited, the message added to its thread, no new mail): the open request is
+    returned with `joined_existing` set. Without `acknowledge` (a verified opt-out, whose
+    address needs no confirming, or mail a program sent, which must not be answered) no
+    acknowledgement is queued."""
     check_choice("channel", channel, RemovalRequest.Channel, blank=False)
     check_choice("role", role, RemovalRequest.Role, blank=True)
     check_choice("scope", scope, RemovalRequest.Scope, blank=False)
@@ -99,6 +109,13 @@ def request_submit(
             allowed, retry_at = intake.submission_allowed(client_key, now)
             if not allowed:
                 raise intake.RateLimited(retry_at)
+        abuse.check_sender_may_file(requester_email, now)
+        existing = abuse.duplicate_open_request(
+            requester_email, {key for key in map(url_key, urls) if key}
+        )
+        if existing is not None:
+            return _join_duplicate(existing, urls=urls, channel=channel, message=incoming_message)
+        trusted_flagger = abuse.trusted_flagger_for(requester_email)
         removal_request = RemovalRequest.objects.create(
             # A placeholder until the primary key gives the reference, in this transaction.
             reference=f"~{secrets.token_hex(8)}",
@@ -116,36 +133,67 @@ def request_submit(
             accuracy=bool(accuracy),
             signature=signature,
             client_key=client_key,
+            language=language if language in dict(settings.LANGUAGES) else "",
             status=Status.RECEIVED,
             received_at=now,
-            due_at=now + timedelta(hours=settings.TAKEDOWN_TIME_LIMIT_HOURS),
+            due_at=now + timedelta(hours=abuse.request_deadline_hours(trusted_flagger)),
+            trusted_flagger=trusted_flagger,
             status_token=secrets.token_urlsafe(32),
         )
         # Unique because the primary key is; no counter to race on.
         removal_request.reference = f"TD-{timezone.localtime(now).year}-{removal_request.pk:05d}"
         removal_request.save(update_fields=["reference"])
         request_targets_resolve(removal_request=removal_request)
+        # (upload, sniffed type) pairs that evidence.evidence_check accepted.
+        evidence_store(removal_request=removal_request, files=list(evidence))
         audit_record(
             actor=Actor.requester(requester_email),
             action="request.received",
             obj=removal_request,
-            after={"status": Status.RECEIVED, "channel": channel, "urls": len(urls)},
+            after={
+                "status": Status.RECEIVED,
+                "channel": channel,
+                "urls": len(urls),
+                **({"trusted_flagger": trusted_flagger.organisation} if trusted_flagger else {}),
+                "evidence": len(evidence),
+            },
             case=removal_request.reference,
         )
         if incoming_message is not None:
             Message.objects.filter(pk=incoming_message.pk).update(case=removal_request.reference)
             incoming_message.case = removal_request.reference
-        request_mail(
-            removal_request=removal_request,
-            kind="acknowledgement",
-            subject="We received your removal request",
-            context={
-                "verification_url": verification_url(removal_request),
-                "verification_days": VERIFICATION_MAX_AGE.days,
-                "targets": list(removal_request.targets.select_related("item")),
-            },
-        )
+        if acknowledge:
+            _acknowledge(removal_request)
     return removal_request
+
+
+def _acknowledge(removal_request: RemovalRequest) -> None:
+    request_mail(
+        removal_request=removal_request,
+        kind="acknowledgement",
+        subject=_("We received your removal request"),
+        context={
+            "verification_url": verification_url(removal_request),
+            "verification_days": VERIFICATION_MAX_AGE.days,
+            "targets": list(removal_request.targets.select_related("item")),
+        },
+    )
+
+
+def _join_duplicate(existing, *, urls, channel, message) -> RemovalRequest:
+    audit_record(
+        actor=Actor.requester(existing.requester_email),
+        action="request.duplicate_joined",
+        obj=existing,
+        reason="The same sender sent a notice for URLs this open request already names.",
+        after={"channel": channel, "urls": len(urls)},
+        case=existing.reference,
+    )
+    if message is not None:
+        Message.objects.filter(pk=message.pk).update(case=existing.reference)
+        message.case = existing.reference
+    existing.joined_existing = True
+    return existing
 
 
 # A resend button pressed again and again must not become a way to flood an inbox.
@@ -176,7 +224,7 @@ def request_verification_resend(*, removal_request: RemovalRequest) -> Message |
         return request_mail(
             removal_request=current,
             kind="verification",
-            subject="Your new verification link",
+            subject=_("Your new verification link"),
             context={
                 "verification_url": verification_url(current),
                 "verification_days": VERIFICATION_MAX_AGE.days,

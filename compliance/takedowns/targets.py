@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 
-from compliance.core.normalise import domain_candidates, normalise_url, url_key
+from compliance.core.normalise import domain_candidates, normalise_domain, normalise_url, url_key
 from compliance.items.models import Item, Origin
 
 ITEM_PATH = "/items/"
@@ -82,3 +82,19 @@ def origin_for(resolved: list[ResolvedURL]) -> Origin | None:
             if domain in found:
                 return found[domain]
     return None
+
+
+def known_domains(candidates: set[str]) -> set[str]:
+    """Those of the (normalised) domains that are ours or an origin's, or a subdomain of
+    one: the sites whose scheme-less URLs (`www.origin.example/x`) a mail may name."""
+    ours = {normalise_domain(urlsplit(settings.SITE_URL).hostname or "")}
+    parents = {c: domain_candidates(c) for c in candidates}
+    every = {parent for found in parents.values() for parent in found}
+    known = ours | set(Origin.objects.filter(domain__in=every).values_list("domain", flat=True))
+    return {c for c, found in parents.items() if known.intersection(found)}
+
+
+def names_our_content(urls) -> bool:
+    """Whether any of the URLs is one of our items or at one of our origins."""
+    resolved = resolve_urls(urls)
+    return any(r.item for r in resolved) or origin_for(resolved) is not None

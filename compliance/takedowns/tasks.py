@@ -40,6 +40,12 @@ def process_takedown(removal_request_id: int) -> str:
     return processing.request_process(removal_request_id=removal_request_id)
 
 
+@shared_task(acks_late=True, **RETRY)
+def confirm_restoration(removal_request_id: int) -> str:
+    """Every destination acknowledged a restoration: check and tell the requester."""
+    return reversal.restoration_confirm(removal_request_id=removal_request_id)
+
+
 @shared_task
 def requeue_stuck_takedowns() -> int:
     """Beat job: queue again the requests the takedown job left unfinished."""

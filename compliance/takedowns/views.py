@@ -13,12 +13,14 @@ from functools import wraps
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import intake
+from . import abuse, intake
 from .forms import RemovalRequestForm
 from .models import RemovalRequest
 from .selectors import request_status_history, request_target_items, request_targets
@@ -72,7 +74,7 @@ def _form(request):
         form = RemovalRequestForm(initial={"urls": "\n".join(u for u in prefill if u)})
         return render(request, "takedowns/form.html", {"form": form})
 
-    form = RemovalRequestForm(request.POST)
+    form = RemovalRequestForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "takedowns/form.html", {"form": form})
     if form.is_robot:
@@ -86,6 +88,7 @@ def _form(request):
         removal_request = request_submit(
             channel=RemovalRequest.Channel.WEB,
             client_key=intake.client_key_for(request),
+            language=translation.get_language() or "",
             **form.submission(),
         )
     except intake.RateLimited as limited:
@@ -96,6 +99,14 @@ def _form(request):
         wait = (retry_at - timezone.now()).total_seconds()
         response["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
+    except abuse.SenderSuspended as suspended:
+        return render(
+            request, "takedowns/form.html", {"form": form, "suspended": suspended}, status=403
+        )
+    if getattr(removal_request, "joined_existing", False):
+        # Joined the sender's open request: the same neutral page, and no status link,
+        # since whoever typed the address need not own it.
+        return render(request, "takedowns/neutral.html")
     # POST/redirect/GET to a page only the submitter can reach: its URL holds the request's
     # secret status token, which nobody else has.
     return redirect("takedowns:sent", token=removal_request.status_token)
@@ -108,12 +119,18 @@ def removal_form(request):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > intake.MAX_BODY_BYTES:
+    limit = intake.form_body_limit(request.content_type)
+    if length > limit:
         # Refused before the body is read, let alone parsed.
         return render(
             request,
             "takedowns/too_large.html",
-            {"limit_kib": intake.MAX_BODY_BYTES // 1024},
+            {
+                "limit_kib": limit // 1024,
+                "max_urls": intake.MAX_URLS,
+                # Grouped as the language writes it: 10,000 / 10 000 / 10.000.
+                "max_explanation": number_format(intake.MAX_EXPLANATION, force_grouping=True),
+            },
             status=413,
         )
     return _form(request)
@@ -173,18 +190,20 @@ def verify(request, token):
 
 # How each status reads to the requester.
 STATUS_EXPLAINED = {
-    "received": "We have your request. Please confirm your email address with the link we "
-    "sent you; staff review it once the address is confirmed.",
-    "verified": "Your address is verified. Our staff will review the request.",
-    "approved": "Your request was approved; the content is being removed.",
-    "processing": "The content is being removed.",
-    "completed": "Done: the content concerned has been removed.",
-    "rejected": "Your request was not granted.",
-    "withdrawn": "This request was withdrawn.",
-    "reversed": "The removal was reversed and the content restored.",
+    "received": _(
+        "We have your request. Please confirm your email address with the link we "
+        "sent you; staff review it once the address is confirmed."
+    ),
+    "verified": _("Your address is verified. Our staff will review the request."),
+    "approved": _("Your request was approved; the content is being removed."),
+    "processing": _("The content is being removed."),
+    "completed": _("Done: the content concerned has been removed."),
+    "rejected": _("Your request was not granted."),
+    "withdrawn": _("This request was withdrawn."),
+    "reversed": _("The removal was reversed and the content restored."),
 }
 # What the requester may know about an item: only whether it is still shown.
-PUBLIC_ITEM_STATES = {"published": "Still online", "hidden": "Removed"}
+PUBLIC_ITEM_STATES = {"published": _("Still online"), "hidden": _("Removed")}
 
 
 @require_GET
@@ -239,11 +258,13 @@ def resend_verification(request, token):
     if removal_request is None:
         return _not_found(request)
     if request_verification_resend(removal_request=removal_request):
-        messages.success(request, "A new verification link is on its way to your address.")
+        messages.success(request, _("A new verification link is on its way to your address."))
     else:
         messages.info(
             request,
-            "No new link was sent: the address is already verified, or a link went out in "
-            "the last few minutes. Please check your inbox and spam folder.",
+            _(
+                "No new link was sent: the address is already verified, or a link went out "
+                "in the last few minutes. Please check your inbox and spam folder."
+            ),
         )
     return redirect("takedowns:status", token=token)

@@ -20,6 +20,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from compliance.accounts.management.commands.staff_2fa import enrolment_text
+from compliance.accounts.second_factor import second_factor_enrol
 from compliance.core.actors import Actor
 from compliance.items.configuration import licence_basis_create, origin_create
 from compliance.items.models import BlockRule, Feed, Item, LicenceBasis, Origin
@@ -120,9 +122,14 @@ class Command(BaseCommand):
         if users.filter(username=ADMIN_USERNAME).exists():
             self.stdout.write(
                 f"staff user: {ADMIN_USERNAME} (already present, password unchanged; a new "
-                f"demo user gets DEMO_ADMIN_PASSWORD or {DEFAULT_PASSWORD!r})"
+                f"demo user gets DEMO_ADMIN_PASSWORD or {DEFAULT_PASSWORD!r}; "
+                f"`manage.py staff_2fa {ADMIN_USERNAME}` gives it a new two-factor key)"
             )
             return
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_PASSWORD
-        users.create_superuser(ADMIN_USERNAME, f"{ADMIN_USERNAME}@example.org", password)
+        user = users.create_superuser(ADMIN_USERNAME, f"{ADMIN_USERNAME}@example.org", password)
         self.stdout.write(f"staff user: {ADMIN_USERNAME} / password: {password}")
+        # A superuser signs in with a second factor, in the demo too: its key and codes.
+        self.stdout.write(
+            enrolment_text(ADMIN_USERNAME, second_factor_enrol(user=user, actor=DEMO_ACTOR))
+        )

@@ -1,10 +1,16 @@
 """manage.py compliance_report --period {daily,weekly,monthly} [--since DATE --until DATE]
 [--format {html,csv,json}] [--output FILE] [--send]
+manage.py compliance_report --period {half-year,year} --format dsa-template [--output DIR]
 
 Builds the report for the last full period in REPORT_TIME_ZONE, or for the days given
 (both inclusive), and prints it to standard output unless --output names a file. Without
 --send it only reads; --send stores the report and mails it to the active recipients (a
 period already mailed is not mailed again).
+
+--format dsa-template builds the DSA transparency report's quantitative tables
+(compliance.reports.dsa_template) for the last full calendar half-year or year (or the days
+given): one CSV per table and the same data as JSON, written into the directory --output
+names (made if missing), or the JSON alone to standard output.
 """
 
 from datetime import date
@@ -12,8 +18,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.reports import services
-from compliance.reports.periods import KINDS, Period, last_full_period, report_zone
+from compliance.reports import dsa_template, services
+from compliance.reports.periods import (
+    KINDS,
+    TEMPLATE_KINDS,
+    Period,
+    last_full_period,
+    report_zone,
+)
 from compliance.reports.rendering import FORMATS, RenderedReport, figures_json, report_render
 
 
@@ -24,14 +36,17 @@ def parse_day(value: str, option: str) -> date:
         raise CommandError(f"{option} {value!r} is not a date: use YYYY-MM-DD") from None
 
 
+TEMPLATE = "dsa-template"
+
+
 class Command(BaseCommand):
     help = "Build the compliance report for the last full period (or the days given)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--period", required=True, choices=KINDS)
+        parser.add_argument("--period", required=True, choices=[*KINDS, *TEMPLATE_KINDS])
         parser.add_argument("--since", metavar="DATE", help="first day, YYYY-MM-DD (inclusive)")
         parser.add_argument("--until", metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
-        parser.add_argument("--format", default="html", choices=FORMATS)
+        parser.add_argument("--format", default="html", choices=[*FORMATS, TEMPLATE])
         parser.add_argument("--output", metavar="FILE", help="write here, not to stdout")
         parser.add_argument(
             "--send",
@@ -52,6 +67,10 @@ class Command(BaseCommand):
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
+        if format == TEMPLATE:
+            return self._template(chosen, output, send)
+        if period in TEMPLATE_KINDS:
+            raise CommandError(f"--period {period} is for --format {TEMPLATE}")
         if output and Path(output).is_dir():
             raise CommandError(f"--output {output!r} is a directory")
 
@@ -89,3 +108,22 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(text, ending="")
+
+    def _template(self, period: Period, output: str | None, send: bool) -> None:
+        if send:
+            raise CommandError(f"--send is for the periodic reports, not --format {TEMPLATE}")
+        files = dsa_template.template_files(period)
+        if not output:
+            (json_text,) = [text for name, text in files.items() if name.endswith(".json")]
+            self.stdout.write(json_text, ending="")
+            return
+        folder = Path(output)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, text in files.items():
+                (folder / name).write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise CommandError(f"cannot write into {output}: {exc.strerror}") from None
+        self.stderr.write(
+            f"DSA transparency tables {period.label}: {len(files)} files written to {folder}."
+        )

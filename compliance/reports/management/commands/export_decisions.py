@@ -4,9 +4,14 @@ Writes one decision per line as JSON (JSON Lines), oldest decision first: a line
 checked, filtered or batched on its own (the Transparency Database takes at most 100
 statements per call), and a long export streams instead of building one huge array.
 
-dsa: a statement of reasons for every request carried out (completed or reversed).
-lumen: a notice for every request decided (completed, reversed or rejected).
---since DATE keeps the decisions made on or after that day (REPORT_TIME_ZONE).
+Lines are the public records stored when each decision was taken (compliance.reports.
+public_records), oldest first:
+dsa: every statement of reasons: one per request carried out, and one more (puid
+     `<reference>-r1`) for each reversal.
+lumen: a notice for every request decided (completed, reversed or rejected), except those
+     that name no work (Lumen refuses them; counted on standard error).
+--since DATE keeps the records made on or after that day (REPORT_TIME_ZONE): a reversal
+made in the window is exported even when the original decision is older.
 """
 
 import json
@@ -15,14 +20,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.reports import exports, selectors
+from compliance.reports.models import DsaStatement, LumenNotice
 from compliance.reports.periods import local_midnight, report_zone
-from compliance.takedowns.models import RemovalRequest
+from compliance.reports.public_records import public_records_backfill
 
-FORMATS = {
-    "dsa": (exports.dsa_statement, list(selectors.PUBLIC_STATUSES)),
-    "lumen": (exports.lumen_notice, [*selectors.PUBLIC_STATUSES, RemovalRequest.Status.REJECTED]),
-}
+FORMATS = {"dsa": DsaStatement, "lumen": LumenNotice}
 
 
 class Command(BaseCommand):
@@ -46,16 +48,20 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--since {since} is outside the dates that can be searched"
                 ) from None
-        export, statuses = FORMATS[format]
-        decisions = selectors.decisions_for_export(statuses=statuses, since=since_instant)
+        public_records_backfill()
+        records = FORMATS[format].objects.order_by("created_at", "id")
+        if since_instant is not None:
+            records = records.filter(created_at__gte=since_instant)
+        skipped = records.filter(state=LumenNotice.State.SKIPPED).count()
+        records = records.exclude(state=LumenNotice.State.SKIPPED).values_list("payload", flat=True)
         try:
             stream = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"cannot write {output}: {exc.strerror}") from None
         count = 0
         try:
-            for decision in decisions.iterator(chunk_size=500):
-                line = json.dumps(export(decision), ensure_ascii=False) + "\n"
+            for payload in records.iterator(chunk_size=500):
+                line = json.dumps(payload, ensure_ascii=False) + "\n"
                 if stream:
                     stream.write(line)
                 else:
@@ -66,3 +72,5 @@ class Command(BaseCommand):
                 stream.close()
         where = f" to {Path(output)}" if output else ""
         self.stderr.write(f"{count} decision(s) exported as {format}{where}.")
+        if skipped:
+            self.stderr.write(f"{skipped} left out: they name no work (see each request).")

@@ -12,11 +12,13 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.messaging.inbound import MAX_MESSAGE_BYTES, inbox_keep
+from compliance.messaging.inbound import MAX_MESSAGE_BYTES, inbox_keep, message_keep_too_large
 from compliance.takedowns.mailgate import Outcome, message_receive
 
 EX_DATAERR = 65
 EX_TEMPFAIL = 75
+# Where a message too large to read is looked at for its headers.
+HEAD_BYTES = 256 * 1024
 
 logger = logging.getLogger("compliance.takedowns")
 
@@ -37,8 +39,10 @@ class Command(BaseCommand):
             path = inbox_keep(raw, "too-large")
             with path.open("ab") as file:
                 shutil.copyfileobj(stream, file)
+            kept = message_keep_too_large(path, raw[:HEAD_BYTES], path.stat().st_size)
+            row = f" and as message #{kept.pk}" if kept else ""
             raise CommandError(
-                f"message larger than {MAX_MESSAGE_BYTES} bytes: kept as {path} for staff",
+                f"message larger than {MAX_MESSAGE_BYTES} bytes: kept as {path}{row} for staff",
                 returncode=EX_DATAERR,
             )
         try:
@@ -63,8 +67,15 @@ class Command(BaseCommand):
             line = f"opened {result.removal_request.reference}"
         elif result.outcome == Outcome.JOINED:
             line = f"added to the thread of {result.removal_request.reference}"
+        elif result.outcome == Outcome.BOUNCE:
+            if result.removal_request:
+                line = f"bounce ({result.note}): {result.removal_request.reference} flagged"
+            else:
+                line = f"bounce ({result.note}): recorded, it returns no request's mail"
         elif result.outcome == Outcome.AUTOMATIC:
             line = f"automatic mail ({result.note}): recorded, no request opened"
+        elif result.outcome == Outcome.HELD:
+            line = f"kept for staff, not acknowledged: {result.note}"
         else:
-            line = "already received (same Message-ID): nothing to do"
+            line = "already received (same content): nothing to do"
         self.stdout.write(f"{line} (message #{result.message.pk})")
