@@ -14,6 +14,8 @@ class Destination(models.Model):
         HTTP_PURGE = "http-purge", "Edge cache: HTTP PURGE of each URL"
         INDEXNOW = "indexnow", "Search engines: IndexNow"
         WEBHOOK = "webhook", "Webhook (connected system)"
+        # Made with each connected site (compliance.wordpress), not by hand.
+        WORDPRESS = "wordpress", "WordPress site"
 
     name = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -13,7 +13,7 @@ from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
 from compliance.core.normalise import author_key, sha256_text, text_fingerprint, url_key
 
-from .ingest import _decide, _unique_slug, fit
+from .ingest import _decide, _slugs, fit
 from .models import Item, Origin
 from .staydown import Candidate, article_host_of, block_for, stored_guid
 
@@ -55,7 +55,7 @@ def item_record_copy(
     item.status, item.status_reason = status, reason
     if status == Item.Status.PUBLISHED:
         item.republished_at = published_at or now
-    item.slug = _unique_slug(item.title, item.guid)
+    _slugs([item])
     published = status == Item.Status.PUBLISHED
     with transaction.atomic():
         item.save(force_insert=True)

@@ -6,3 +6,6 @@ class WordPressConfig(AppConfig):
     label = "wordpress"
     verbose_name = "WordPress sites"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import transport  # noqa: F401 - registers the "wordpress" destination kind

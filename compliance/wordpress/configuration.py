@@ -1,8 +1,11 @@
 """Saving a WordPress site's settings, audited. The application password is encrypted as it
 is stored, and never written to the audit trail or shown again."""
 
+from django.db import transaction
+
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
+from compliance.destinations.models import Destination
 
 from .models import WordPressSite
 
@@ -27,14 +30,27 @@ def wordpress_site_create(*, actor: Actor, password: str, **fields) -> WordPress
         raise ValueError("An application password is needed to connect a site.")
     site = WordPressSite(**{name: fields[name] for name in FIELDS if name in fields})
     site.set_password(password)
-    site.save()
-    audit_record(
-        actor=actor,
-        action="wordpress.site_connected",
-        obj=site,
-        after={name: str(getattr(site, name)) for name in FIELDS},
-    )
+    with transaction.atomic():
+        site.destination = Destination.objects.create(
+            kind=Destination.Kind.WORDPRESS, **_as_destination(site)
+        )
+        site.save()
+        audit_record(
+            actor=actor,
+            action="wordpress.site_connected",
+            obj=site,
+            after={name: str(getattr(site, name)) for name in FIELDS},
+        )
     return site
+
+
+def _as_destination(site: WordPressSite) -> dict:
+    """The site's destination row says what the site says (its name, address, whether on)."""
+    return {
+        "name": f"WordPress: {site.name}"[:100],
+        "url": site.base_url,
+        "enabled": site.is_active,
+    }
 
 
 def wordpress_site_update(

@@ -7,6 +7,7 @@ own, so that every copy a reader can see is on record and can be taken down."""
 from django.db import models
 from django.utils import timezone
 
+from compliance.destinations.models import Destination
 from compliance.items.models import Item
 
 from .crypto import secret_decrypt, secret_encrypt
@@ -44,6 +45,11 @@ class WordPressSite(models.Model):
         "our origins' sites (importers append a “Source” link).",
     )
     is_active = models.BooleanField(default=True)
+    # Where takedowns and restorations are delivered to this site (kind "wordpress"): made
+    # and kept in step with the site by compliance.wordpress.configuration.
+    destination = models.OneToOneField(
+        Destination, null=True, blank=True, on_delete=models.PROTECT, related_name="wordpress_site"
+    )
     # Posts modified up to here have been read (WordPress's modified_gmt, UTC).
     synced_until = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
