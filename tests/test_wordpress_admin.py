@@ -6,6 +6,7 @@ import pytest
 from compliance.audit.models import AuditEvent
 from compliance.wordpress.models import WordPressSite
 from tests.factories import UserFactory
+from tests.stafftools import browser_login, enrol
 
 PASSWORD = "abcd EFGH ijkl MNOP qrst UVWX"
 
@@ -13,11 +14,9 @@ PASSWORD = "abcd EFGH ijkl MNOP qrst UVWX"
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_an_officer_connects_a_site_and_the_password_is_never_shown_again(page, live_server):
-    UserFactory(username="olive", officer=True)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/wordpress/wordpresssite/add/")
-    page.fill("#id_username", "olive")
-    page.fill("#id_password", "not-a-real-password-42")
-    page.click("input[type=submit]")
+    officer = UserFactory(username="olive", officer=True)
+    enrol(officer)  # officers sign in with a second factor
+    browser_login(page, live_server.url, officer, next_path="/admin/wordpress/wordpresssite/add/")
     page.wait_for_url("**/admin/wordpress/wordpresssite/add/")
 
     page.fill("#id_name", "Harbour Reader (WordPress)")
