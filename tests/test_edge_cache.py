@@ -78,7 +78,7 @@ def test_cached_pages_answer_451_through_varnish_right_after_the_takedown_and_co
     mail = confirmations(removal_request).get().text_body
     assert "Edge cache (Edge cache: Varnish xkey purge):" in mail
     assert "Asked through it afterwards, the page answered 451" in mail
-    assert "we asked our own site, through Edge cache, for each removed page" in mail
+    assert "We read those pages through Edge cache, as readers get them." in mail
 
     # The other item's page, cached before, was not purged: only the keys of the takedown.
     assert len(through(edge, f"/items/{other.slug}/").headers["X-Varnish"].split()) == 2
