@@ -521,6 +521,8 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "compliance.reports.models.ComplianceReport.Kind",
         "BlockRuleKindEnum": "compliance.items.models.BlockRule.Kind",
         "LicenceKindEnum": "compliance.items.models.LicenceBasis.Kind",
+        # The requester's statements (good faith, accuracy): only `true` is valid.
+        "StatementEnum": [(True, True)],
     },
 }
 

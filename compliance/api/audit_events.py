@@ -65,7 +65,7 @@ class AuditEventFilter(django_filters.FilterSet):
         model = AuditEvent
         fields = ["object_type", "object_id", "request", "action", "actor_kind", "at"]
 
-    def filter_object_type(self, queryset, name, value):
+    def filter_object_type(self, queryset, name, value: str):
         app_label, _, model = value.partition(".")
         return queryset.filter(content_type__app_label=app_label, content_type__model=model)
 

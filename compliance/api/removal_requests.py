@@ -338,7 +338,9 @@ class RemovalRequestViewSet(GenericViewSet):
         summary="Submit a removal request (anyone)",
         description="The public form's fields, validation, rate limit and acknowledgement "
         "mail. The requester confirms the address with the mailed link; the mail also holds "
-        "the status page's link.",
+        "the status page's link. `scope: origin` (the whole origin) may be asked only by a "
+        "`rights_holder` (a rights holder or the site's representative): from another role "
+        "it is a 400 on `scope`.",
         request=RemovalRequestInputSerializer,
         responses={
             201: ReceiptSerializer,

@@ -21,9 +21,13 @@ REFERENCE = re.compile(r"TD-[0-9]{4}-[0-9]{5,12}")
 # (ECMA-262, whose \s has U+FEFF but not U+001C-U+001F or U+0085) and here (Python, whose
 # str.strip() removes exactly the characters its \s matches): a value of spaces alone is
 # refused by both.
+# No NUL either (DRF refuses it in every string): the schema says so in the same pattern.
 NOT_BLANK = RegexValidator(
-    r"[^\s\x1c-\x1f\x85\ufeff]", message="This field may not be blank.", code="blank"
+    r"^[^\x00]*[^\s\x1c-\x1f\x85\ufeff\x00][^\x00]*$",
+    message="This field may not be blank.",
+    code="blank",
 )
+NO_NUL = RegexValidator(r"^[^\x00]*$", message="Null characters are not allowed.", code="null")
 # An http(s) address in ASCII (an address with other characters is sent percent-encoded),
 # exactly as the schema states it: a host, an optional port up to 65535, then anything
 # printable. The API refuses what does not match, so the document and the answers agree.
@@ -45,8 +49,8 @@ class StrictCharField(serializers.CharField):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        if not self.allow_blank and not any(v is WEB_URL for v in self.validators):
-            self.validators.append(NOT_BLANK)
+        if not any(v is WEB_URL for v in self.validators):
+            self.validators.append(NO_NUL if self.allow_blank else NOT_BLANK)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -8,9 +8,11 @@
  * Copy into wp-content/mu-plugins/ and set, in wp-config.php:
  *   define( 'COURTESY_API_URL', 'https://courtesy.example.org/api/v1/' );
  *   define( 'COURTESY_API_TOKEN', '…' );  // a staff user's token (manage.py drf_create_token)
- * The hook itself is the one line at the bottom. Posts without an original URL (written on
- * the site, not imported) are never asked about. If courtesy cannot be reached the post is
- * published as usual and courtesy's sweep catches it later.
+ * The hook itself is the one line at the bottom. The original URL is the importer's post
+ * meta, else the content's last link (the importer's "Source" line); courtesy answers "not
+ * withheld" for a page of no origin of its own, so a post written on the site is published
+ * as usual. If courtesy cannot be reached the post is published too, and courtesy's sweep
+ * of the site catches it minutes later.
  */
 
 function courtesy_original_url_of( array $data, array $postarr ) {
@@ -25,6 +27,9 @@ function courtesy_original_url_of( array $data, array $postarr ) {
 		if ( ! empty( $postarr['ID'] ) && get_post_meta( $postarr['ID'], $key, true ) ) {
 			return (string) get_post_meta( $postarr['ID'], $key, true );
 		}
+	}
+	if ( preg_match_all( '/href=["\']([^"\']+)["\']/i', wp_unslash( $data['post_content'] ), $links ) ) {
+		return (string) end( $links[1] );
 	}
 	return '';
 }
