@@ -70,7 +70,8 @@ def dashboard(*, user, now=None) -> dict:
             _queue(attention="self_check"),
             alert=True,
         ),
-        # Closed requests too: a takedown whose edge purge failed is completed all the same.
+        # From the delivery log, not the attention flag: a retry clears it at once, and a
+        # closed request's failed webhook notification counts too.
         Figure(
             "Requests with failed deliveries",
             counts["delivery_failed"],
