@@ -98,6 +98,8 @@ def test_two_factor_login_dashboard_counts_and_the_queue_at_1280_px(
         "Assigned to me": 1,
         "Unassigned": 3,
         "Failed self-checks": 1,
+        "Requests with failed deliveries": 0,
+        "Failed deliveries": 0,
         "Sender measures": 0,
     }
     # The advanced tables come after the domain's.

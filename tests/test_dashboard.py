@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
+from compliance.destinations.models import Delivery, Destination
 from compliance.takedowns.models import SenderMeasure
 from compliance.takedowns.processing import SELF_CHECK_FAILED
 from tests.factories import RemovalRequestFactory, UserFactory
@@ -41,26 +42,61 @@ def make_queue(officer, now):
     SenderMeasure.objects.create(sender="z@spam.example", kind="warning", ends_at=hours(-1))
 
 
+def make_deliveries():
+    """Two requests with failed deliveries (one at two destinations, one closed), one whose
+    failure staff retried, one acknowledged; and a failed notification of no request."""
+    cache, _ = Destination.objects.get_or_create(
+        name="Cache", kind="varnish-xkey", url="http://c.example/"
+    )
+    hook, _ = Destination.objects.get_or_create(
+        name="Hook", kind="webhook", url="http://h.example/"
+    )
+
+    def delivery(removal_request, destination, state, event="takedown"):
+        case = removal_request.reference if removal_request else ""
+        Delivery.objects.create(
+            destination=destination,
+            event=event,
+            case=case,
+            state=state,
+            change=f"{event}-{Delivery.objects.count()}",
+        )
+
+    twice = RemovalRequestFactory(status="processing")
+    delivery(twice, cache, "failed")
+    delivery(twice, hook, "failed", event="request.status")
+    closed = RemovalRequestFactory(status="completed")
+    delivery(closed, cache, "failed")
+    delivery(closed, hook, "acknowledged", event="request.status")
+    delivery(RemovalRequestFactory(status="completed"), cache, "pending")  # retried by staff
+    delivery(RemovalRequestFactory(status="completed"), cache, "acknowledged")
+    delivery(None, hook, "failed", event="item.status")
+    return {twice.reference, closed.reference}
+
+
 def test_every_count_is_a_link_to_a_list_of_that_many(client):
     officer = UserFactory(officer=True)
     make_queue(officer, timezone.now())
+    make_deliveries()
     client.force_login(officer)
     page = client.get(reverse("admin:index")).content.decode()
     figures = {
         label: (href.replace("&amp;", "&"), int(n)) for label, href, n in FIGURE.findall(page)
     }
     expected = {
-        "Queue": 7,  # the open ones and the flagged completed one
+        "Queue": 8,  # the open ones and the flagged completed one
         "Received": 2,
         "Verified": 2,
         "Approved": 1,
-        "Processing": 1,
+        "Processing": 2,
         "Overdue": 2,
         "Due within 24 hours": 2,
         "Flagged for attention": 2,
         "Assigned to me": 2,
-        "Unassigned": 5,  # the flagged completed one too: it needs a person
+        "Unassigned": 6,  # the flagged completed one too: it needs a person
         "Failed self-checks": 1,
+        "Requests with failed deliveries": 2,
+        "Failed deliveries": 4,
         "Sender measures": 1,
     }
     assert {label: n for label, (_, n) in figures.items()} == expected
@@ -69,6 +105,23 @@ def test_every_count_is_a_link_to_a_list_of_that_many(client):
         assert listed.status_code == 200, label
         assert listed.context["cl"].result_count == count, label
     assert "Failed self-checks" in page and "Recent activity" in page
+
+
+def test_requests_with_failed_deliveries_link_to_exactly_those(client):
+    officer = UserFactory(officer=True)
+    failed = make_deliveries()
+    client.force_login(officer)
+    page = client.get(reverse("admin:index")).content.decode()
+    figures = {label: (h, int(n)) for label, h, n in FIGURE.findall(page)}
+    href, count = figures["Requests with failed deliveries"]
+    assert count == 2
+    listed = client.get(href.replace("&amp;", "&")).context["cl"]
+    assert {r.reference for r in listed.queryset} == failed
+    Delivery.objects.filter(case__in=failed, state="failed").update(state="pending")  # retried
+    page = client.get(reverse("admin:index")).content.decode()
+    assert {label: n for label, _, n in FIGURE.findall(page)}[
+        "Requests with failed deliveries"
+    ] == "0"
 
 
 def test_recent_activity_in_words_and_branding(client):
@@ -106,7 +159,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(client):
         return len(captured)
 
     make_queue(officer, timezone.now())
+    make_deliveries()
     few = queries()
     for _ in range(3):
         make_queue(officer, timezone.now())
+        make_deliveries()
     assert queries() == few

@@ -16,9 +16,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from compliance.reports.dsa_template import template_files
+from compliance.reports.dsa_template import dsa_template, template_files
 from compliance.reports.periods import Period, last_full_period, report_zone
-from compliance.takedowns.models import CounterNotice
+from compliance.takedowns.models import CounterNotice, SenderMeasure, TrustedFlagger
 from tests.factories import RemovalRequestFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_the_tables_of_a_half_year(half_year, tmp_path):
         "compliance_report", "--period", "half-year", "--since", H1[0], "--until", H1[1],
         "--format", "dsa-template", "--output", str(tmp_path / "h1"), stderr=err,
     )  # fmt: skip
-    assert "6 files written" in err.getvalue()
+    assert "7 files written" in err.getvalue()
     found = tables(tmp_path / "h1")
     assert set(found) == {
         "1.1_report_identification",
@@ -91,6 +91,7 @@ def test_the_tables_of_a_half_year(half_year, tmp_path):
         "1.3_notices_by_submitter",
         "1.3_actions_by_restriction",
         "1.5_complaints",
+        "1.6_suspensions",
     }
     category = found["1.3_notices_by_category"]
     assert category[0] == [
@@ -136,6 +137,43 @@ def test_the_tables_of_a_half_year(half_year, tmp_path):
     assert total["values"]["Median time to take action (hours)"] == 20.0
 
 
+def test_trusted_flaggers_notices_count_as_theirs_whatever_the_role(half_year):
+    flagger = TrustedFlagger.objects.create(organisation="Hotline", domains="hotline.example")
+    notice(at(6, 1), hours=2, trusted_flagger=flagger)  # author, copyright
+    notice(at(6, 2), status="received", role="agent", trusted_flagger=flagger)
+    period = Period("half-year", date(2026, 1, 1), date(2026, 6, 30), report_zone())
+    (submitter,) = [t for t in dsa_template(period) if t.id == "1.3_notices_by_submitter"]
+    rows = {r[0]: r[1:] for r in submitter.rows}
+    assert submitter.rows[0][0] == "Trusted flagger"
+    assert rows["Trusted flagger"] == [2, 1, 0, 0, 0, 1, 0, 2.0]
+    assert rows["Author of the content"][0] == 6 and rows["Authorised agent"][0] == 1
+    assert rows["Total"][0] == 10
+
+
+def test_article_23_suspensions_issued_lifted_and_in_force_at_the_end():
+    def measure(kind, issued, ends, lifted=None):
+        SenderMeasure.objects.create(
+            sender="x@spam.example", kind=kind, issued_at=issued, ends_at=ends, lifted_at=lifted
+        )
+
+    measure("suspension", at(2, 1), at(3, 1))  # over before the end
+    measure("suspension", at(5, 1), at(8, 1))  # in force on 30 June
+    measure("suspension", at(5, 2), at(8, 1), lifted=at(5, 9))  # lifted by staff
+    measure("suspension", at(6, 2), at(9, 1), lifted=at(7, 9))  # lifted after the period
+    measure("warning", at(1, 5), at(12, 1))
+    measure("warning", at(4, 5), at(10, 1), lifted=at(4, 6))
+    measure("suspension", datetime(2025, 12, 1, tzinfo=UTC), at(9, 1))  # issued before
+    measure("warning", at(7, 1), at(12, 1))  # issued after
+    period = Period("half-year", date(2026, 1, 1), date(2026, 6, 30), report_zone())
+    (table,) = [t for t in dsa_template(period) if t.id == "1.6_suspensions"]
+    assert table.columns == ["Issued", "Lifted", "In force at the end of the period"]
+    assert table.rows == [
+        ["Suspensions (processing of notices suspended)", 4, 1, 2],
+        ["Prior warnings", 2, 1, 1],
+        ["Total", 6, 2, 3],
+    ]
+
+
 def test_the_last_full_half_year_and_year():
     zone = report_zone("Europe/Berlin")
     with time_machine.travel(datetime(2026, 8, 3, tzinfo=UTC)):
@@ -168,6 +206,10 @@ def test_a_fixed_number_of_queries_whatever_the_size(half_year):
         template_files(period)
     for n in range(30):
         notice(at(6, 1 + n % 28), hours=n, ground=["copyright", "privacy", "other"][n % 3])
+        SenderMeasure.objects.create(
+            sender=f"s{n}@spam.example", kind=["warning", "suspension"][n % 2],
+            issued_at=at(6, 1 + n % 28), ends_at=at(9, 1),
+        )  # fmt: skip
     with CaptureQueriesContext(connection) as many:
         template_files(period)
     assert len(many) == len(few)
@@ -185,7 +227,7 @@ def test_staff_download_the_tables_as_a_zip_from_the_admin(half_year, client):
     assert "dsa-transparency-20260101-20260630.zip" in response["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = archive.namelist()
-    assert len(names) == 6 and sum(name.endswith(".csv") for name in names) == 5
+    assert len(names) == 7 and sum(name.endswith(".csv") for name in names) == 6
     (category,) = [n for n in names if n.endswith("notices_by_category.csv")]
     assert "Intellectual property,5,2,0" in archive.read(category).decode("utf-8")
     bad = client.get(url, {"period": "year", "since": H1[0]})

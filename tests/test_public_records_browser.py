@@ -52,4 +52,4 @@ def test_staff_download_the_dsa_tables_from_the_admin(page, live_server):
     path = download.value.path()
     assert download.value.suggested_filename.startswith("dsa-transparency-")
     names = zipfile.ZipFile(path).namelist()
-    assert len(names) == 6 and any(n.endswith("notices_by_category.csv") for n in names)
+    assert len(names) == 7 and any(n.endswith("notices_by_category.csv") for n in names)

@@ -15,7 +15,7 @@ from compliance.audit.models import AuditEvent
 from compliance.reports import lumen, record_clients, tdb
 from compliance.reports.models import DsaStatement, LumenNotice
 from compliance.reports.public_records import public_records_submit
-from compliance.takedowns.models import RemovalRequest
+from compliance.takedowns.models import RemovalRequest, TrustedFlagger
 from compliance.takedowns.state import request_complete
 from tests.factories import (
     ItemFactory,
@@ -56,6 +56,18 @@ def test_due_statements_go_in_batches_of_at_most_100(public_records):
     assert statement.tdb_id == str(server.statements[statement.puid]["id"])
     assert tdb.dsa_statements_submit() == 0  # nothing twice
     assert len(posts(server, "/api/v1/statements")) == 2
+
+
+def test_a_trusted_flagger_s_statement_names_it_as_the_source(public_records):
+    server, _ = public_records
+    flagger = TrustedFlagger.objects.create(organisation="Hotline", domains="hotline.example")
+    (ordinary,) = completed(1)
+    flagged = RemovalRequestFactory(status=Status.PROCESSING, trusted_flagger=flagger)
+    RemovalTargetFactory(request=flagged, item=ItemFactory(status="hidden"))
+    request_complete(removal_request=flagged)  # the statement is made here
+    assert tdb.dsa_statements_submit() == 2  # the stand-in accepted both
+    assert server.statements[flagged.reference]["source_type"] == "SOURCE_TRUSTED_FLAGGER"
+    assert server.statements[ordinary.reference]["source_type"] == "SOURCE_ARTICLE_16"
 
 
 def test_a_refused_statement_keeps_its_errors_and_the_others_go_through(public_records):

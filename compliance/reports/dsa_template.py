@@ -6,16 +6,17 @@ hosting service such as courtesy, for one period (a calendar half-year or year):
 - 1.3 notices under Article 16: by category of illegal content and by submitter type,
   the actions taken (on the basis of the law or of the terms and conditions, by type of
   restriction), those processed by automated means, the median time to take action;
-- 1.5 complaints against decisions (courtesy's counter-notices) and their outcomes.
+- 1.5 complaints against decisions (courtesy's counter-notices) and their outcomes;
+- 1.6 suspensions under Article 23 of senders of manifestly unfounded notices (and the
+  warnings that precede them).
 
 Labels are short reconstructions of the annex's rows and columns, not its text. Categories
 come from the mapping the statements of reasons use (exports.DSA_CATEGORY), so a notice is
 counted under the category its statement names. Not tracked by courtesy and so not
 reported: Member State orders (1.2), own-initiative moderation (1.4), out-of-court
 settlement (online platforms only) and the human-resources and user figures of very large
-platforms (1.7, 1.8). Trusted-flagger rows and the Article 23 suspensions table come with
-trusted flaggers and sender measures: add a submitter type to SUBMITTER_TYPES and a table
-to TABLES.
+platforms (1.7, 1.8). Notices from a trusted flagger (Art. 22) count as the trusted
+flagger's, whatever role the request names.
 
 A notice is counted in the period it was received; its outcome is where it stands now.
 """
@@ -28,10 +29,10 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.utils import timezone
 
-from compliance.takedowns.models import CounterNotice, RemovalRequest
+from compliance.takedowns.models import CounterNotice, RemovalRequest, SenderMeasure
 
 from .exports import DSA_CATEGORY, LEGAL_GROUND
 from .periods import Period
@@ -64,8 +65,10 @@ CATEGORIES = {
     "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE": "Not specified in the notice",
     "STATEMENT_CATEGORY_OTHER_VIOLATION_TC": "Other violation of terms and conditions",
 }
-# Who submitted the notice. Trusted flaggers (Art. 22) are reported separately once known.
+# Who submitted the notice: trusted flaggers (Art. 22) separately, then the others by role.
+TRUSTED_FLAGGER = "trusted_flagger"
 SUBMITTER_TYPES = {
+    TRUSTED_FLAGGER: "Trusted flagger",
     Role.AUTHOR: "Author of the content",
     Role.RIGHTS_HOLDER: "Rights holder or site representative",
     Role.AGENT: "Authorised agent",
@@ -131,9 +134,12 @@ def _legal(ground: str) -> bool:
     return (ground or Ground.OTHER) in LEGAL_GROUND
 
 
-# Who submitted a notice, as SUBMITTER_TYPES names them. With trusted flaggers: a Case that
-# gives "trusted_flagger" when the request has one, and the role otherwise.
-SUBMITTER = F("role")
+# Who submitted a notice, as SUBMITTER_TYPES names them: its trusted flagger, else its role.
+SUBMITTER = Case(
+    When(trusted_flagger__isnull=False, then=Value(TRUSTED_FLAGGER)),
+    default=F("role"),
+    output_field=CharField(),
+)
 
 
 def _notices(period: Period):
@@ -278,6 +284,38 @@ def complaints(period: Period) -> Table:
     return table
 
 
+def suspensions(period: Period) -> Table:
+    """Article 23 measures issued in the period (compliance.takedowns.abuse): how many of
+    them staff lifted and how many were still in force when the period ended."""
+    table = Table(
+        "1.6_suspensions",
+        "Article 24(1)(b): suspensions under Article 23 for manifestly unfounded notices",
+        "Measure",
+        ["Issued", "Lifted", "In force at the end of the period"],
+    )
+    end = period.end
+    lifted = Q(lifted_at__isnull=False, lifted_at__lt=end)
+    counts = {
+        row["kind"]: row
+        for row in SenderMeasure.objects.filter(issued_at__gte=period.start, issued_at__lt=end)
+        .values("kind")
+        .annotate(
+            issued=Count("id"),
+            lifted=Count("id", filter=lifted),
+            in_force=Count("id", filter=~lifted & Q(ends_at__gt=end)),
+        )
+    }
+    labels = {
+        SenderMeasure.Kind.SUSPENSION: "Suspensions (processing of notices suspended)",
+        SenderMeasure.Kind.WARNING: "Prior warnings",
+    }
+    for kind, label in labels.items():
+        found = counts.get(kind, {})
+        table.rows.append([label, *(found.get(k, 0) for k in ("issued", "lifted", "in_force"))])
+    table.rows.append(["Total", *(sum(r[i] for r in table.rows) for i in (1, 2, 3))])
+    return table
+
+
 def identification(period: Period) -> Table:
     table = Table("1.1_report_identification", "Report identification", "Field", ["Value"])
     table.rows = [
@@ -300,6 +338,7 @@ TABLES = [
     notices_by_submitter,
     actions_by_restriction,
     complaints,
+    suspensions,
 ]
 
 

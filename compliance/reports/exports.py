@@ -199,6 +199,16 @@ def _content_date(removal_request, items) -> str:
     return f"{min(dates) if dates else removal_request.received_at:%Y-%m-%d}"
 
 
+def _source_type(removal_request) -> str:
+    """A trusted flagger's notice (Art. 22) is its own source; the web form's fields are a
+    full Article 16 notice; anything else (mail, the API, staff) another notification."""
+    if removal_request.trusted_flagger_id:
+        return "SOURCE_TRUSTED_FLAGGER"
+    if removal_request.channel == RemovalRequest.Channel.WEB:
+        return "SOURCE_ARTICLE_16"
+    return "SOURCE_TYPE_OTHER_NOTIFICATION"
+
+
 def _in_english(export):
     """Exports are records for regulators and Lumen: in English whatever the staff user's
     language (the choices' labels are translated for the pages)."""
@@ -231,9 +241,7 @@ def dsa_statement(removal_request) -> dict:
         "content_date": _content_date(removal_request, items),
         "application_date": f"{applied:%Y-%m-%d}",
         "decision_facts": _facts(removal_request, items),
-        "source_type": "SOURCE_ARTICLE_16"
-        if removal_request.channel == RemovalRequest.Channel.WEB
-        else "SOURCE_TYPE_OTHER_NOTIFICATION",
+        "source_type": _source_type(removal_request),
         # Content is identified by the notice, never by automated detection.
         "automated_detection": "No",
         "automated_decision": "AUTOMATED_DECISION_FULLY"

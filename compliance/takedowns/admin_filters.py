@@ -1,16 +1,25 @@
-"""The staff queue's list filters: open requests by default, what needs attention, what
-is overdue."""
+"""The staff queue's list filters: open requests by default, what needs attention (a
+failed self-check, a delivery that failed at a destination), what is overdue."""
 
 from datetime import timedelta
 
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+from compliance.destinations.models import Delivery
 
 from .models import OPEN_STATUSES
 from .processing import SELF_CHECK_FAILED
 
 SOON = timedelta(hours=24)
+
+
+def delivery_failed() -> Exists:
+    """The request has a delivery (to an edge cache, IndexNow, a webhook) that failed after
+    its retries. Staff retrying it sets it back to pending, so only standing failures count."""
+    failed = Delivery.objects.filter(case=OuterRef("reference"), state=Delivery.State.FAILED)
+    return Exists(failed)
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -50,13 +59,19 @@ class AttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Needs attention"), ("self_check", "Self-check failed")]
+        return [
+            ("yes", "Needs attention"),
+            ("self_check", "Self-check failed"),
+            ("delivery_failed", "Delivery to a destination failed"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.exclude(attention_needed="")
         if self.value() == "self_check":
             return queryset.filter(attention_needed__contains=SELF_CHECK_FAILED)
+        if self.value() == "delivery_failed":
+            return queryset.filter(delivery_failed())
         return queryset
 
 

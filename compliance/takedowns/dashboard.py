@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
 from compliance.audit.wording import action_words
+from compliance.destinations.models import Delivery
 
-from .admin_filters import SOON
+from .admin_filters import SOON, delivery_failed
 from .models import OPEN_STATUSES, RemovalRequest, SenderMeasure
 from .processing import SELF_CHECK_FAILED
 
@@ -47,7 +48,9 @@ def dashboard(*, user, now=None) -> dict:
         mine=Count("pk", filter=in_queue & Q(assignee=user)),
         unassigned=Count("pk", filter=in_queue & Q(assignee__isnull=True)),
         self_check_failed=Count("pk", filter=Q(attention_needed__contains=SELF_CHECK_FAILED)),
+        delivery_failed=Count("pk", filter=delivery_failed()),
     )
+    failed_deliveries = Delivery.objects.filter(state=Delivery.State.FAILED).count()
     labels = dict(RemovalRequest.Status.choices)
     by_status = [
         Figure(labels[status], counts[status], _queue(status__exact=status))
@@ -67,8 +70,21 @@ def dashboard(*, user, now=None) -> dict:
             _queue(attention="self_check"),
             alert=True,
         ),
-        # Failed deliveries to destinations (mirrors, partners' sites) join here once
-        # destinations exist: a Figure with its count and the list that shows them.
+        # From the delivery log, not the attention flag: a retry clears it at once, and a
+        # closed request's failed webhook notification counts too.
+        Figure(
+            "Requests with failed deliveries",
+            counts["delivery_failed"],
+            _queue(queue="all", attention="delivery_failed"),
+            alert=True,
+        ),
+        # The delivery log, where staff retry them once the destination is fixed.
+        Figure(
+            "Failed deliveries",
+            failed_deliveries,
+            reverse("admin:destinations_delivery_changelist") + "?state__exact=failed",
+            alert=True,
+        ),
     ]
     measures = SenderMeasure.objects.in_force(now)
     recent = [
