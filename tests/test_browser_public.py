@@ -57,6 +57,7 @@ def public_pages(site) -> list[str]:
         "/transparency/",
         "/no/such/page/",
         "/takedown/mine/",
+        "/takedown/opt-out/",
         f"/takedown/counter-notice/?item={site['hidden'].slug}",
     ]
 

@@ -106,6 +106,7 @@ def test_public_pages_are_wholly_in_the_chosen_language(client, language):
         "/transparency/",
         "/no/such/page/",
         "/takedown/mine/",
+        "/takedown/opt-out/",
         f"/takedown/status/{removal_request.status_token}/",
         f"/takedown/sent/{removal_request.status_token}/",
         "/takedown/verify/bad/",

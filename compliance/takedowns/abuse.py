@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
@@ -135,9 +136,9 @@ def _measure_issue(*, sender, kind, removal_request, reason, now, ends_at) -> Se
     request_mail(
         removal_request=removal_request,
         kind=f"sender_{kind}",
-        subject="Warning: manifestly unfounded notices"
+        subject=_("Warning: manifestly unfounded notices")
         if kind == SenderMeasure.Kind.WARNING
-        else "You are suspended from filing removal requests",
+        else _("You are suspended from filing removal requests"),
         context={"measure": measure, "limit": settings.ABUSE_UNFOUNDED_LIMIT},
     )
     return measure

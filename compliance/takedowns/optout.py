@@ -19,6 +19,7 @@ import dns.resolver
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from compliance.audit.services import audit_record
 from compliance.core.actors import Actor
@@ -53,7 +54,10 @@ def dns_txt(name: str) -> list[str]:
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
         return []
     except dns.exception.DNSException as exc:
-        raise OptOutError(f"the DNS lookup of {name} failed ({type(exc).__name__})") from None
+        raise OptOutError(
+            _("the DNS lookup of %(name)s failed (%(error)s)")
+            % {"name": name, "error": type(exc).__name__}
+        ) from None
     return [b"".join(record.strings).decode("utf-8", errors="replace") for record in answer]
 
 
@@ -69,7 +73,10 @@ def optout_request(*, domain: str, requester_name: str, requester_email: str) ->
     domain = normalise_domain(domain)
     origin = Origin.objects.filter(domain=domain).first()
     if origin is None:
-        raise OptOutError(f"we republish nothing from {domain}, so there is nothing to opt out of")
+        raise OptOutError(
+            _("we republish nothing from %(domain)s, so there is nothing to opt out of")
+            % {"domain": domain}
+        )
     pending = OriginOptOut.objects.filter(
         origin=origin,
         requester_email__iexact=requester_email.strip(),
@@ -108,7 +115,10 @@ def _where_published(opt_out: OriginOptOut, resolve_txt: Callable[[str], list[st
         lines = {line.strip() for line in result.body.decode("utf-8", "replace").splitlines()}
         if lines & {opt_out.token, opt_out.published_value}:
             return url
-    problems.append(f"the token is neither in DNS at _courtesy.{domain} nor at {url}")
+    problems.append(
+        _("the token is neither in DNS at _courtesy.%(domain)s nor at %(url)s")
+        % {"domain": domain, "url": url}
+    )
     raise OptOutError("; ".join(problems))
 
 
@@ -121,7 +131,9 @@ def optout_verify(
     if opt_out.case:
         return RemovalRequest.objects.get(reference=opt_out.case)
     if opt_out.created_at < timezone.now() - timedelta(days=TOKEN_DAYS):
-        raise OptOutError(f"this token is older than {TOKEN_DAYS} days: ask for a new one")
+        raise OptOutError(
+            _("this token is older than %(days)s days: ask for a new one") % {"days": TOKEN_DAYS}
+        )
     now = timezone.now()
     try:
         where = _where_published(opt_out, resolve_txt or dns_txt)

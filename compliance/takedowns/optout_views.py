@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.core.validators import DomainNameValidator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from compliance.core.normalise import normalise_domain
@@ -34,11 +35,11 @@ def secret_form_page(view):
 
 class OptOutForm(forms.Form):
     domain = forms.CharField(
-        max_length=253, label="Your site's domain", help_text="For example: example.com"
+        max_length=253, label=_("Your site's domain"), help_text=_("For example: example.com")
     )
-    requester_name = forms.CharField(max_length=200, label="Your full name")
+    requester_name = forms.CharField(max_length=200, label=_("Your full name"))
     requester_email = forms.EmailField(
-        label="Your email address", help_text="We confirm the removal to this address."
+        label=_("Your email address"), help_text=_("We confirm the removal to this address.")
     )
 
     def clean_domain(self):
