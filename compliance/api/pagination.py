@@ -9,6 +9,7 @@ index serves, so the first pages cost the same at any size.
 """
 
 import json
+import time
 from functools import cached_property
 
 from django.core.paginator import Paginator
@@ -21,13 +22,31 @@ MAX_PAGE_SIZE = 200
 COUNT_EXACT_UP_TO = 10_000
 
 
+# A count shown as an estimate (past the cap) is estimated again at most this often per
+# process and query: an EXPLAIN costs more than the page itself, and an estimate of a
+# list of millions does not move in seconds.
+ESTIMATE_SECONDS = 10
+_estimates: dict[tuple, tuple[float, int]] = {}
+
+
 def estimated_count(queryset) -> int | None:
     """The planner's estimate of the rows `queryset` returns (PostgreSQL), else None."""
     if connections[queryset.db].vendor != "postgresql":
         return None
     # Rows, not columns: without the joins a page reads, the plan is quicker to make.
-    plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    ids = queryset.order_by().values("pk")
+    sql, params = ids.query.sql_with_params()
+    key = (queryset.db, sql, tuple(map(repr, params)))
+    now = time.monotonic()
+    kept = _estimates.get(key)
+    if kept is not None and now - kept[0] < ESTIMATE_SECONDS and kept[1] > COUNT_EXACT_UP_TO:
+        return kept[1]
+    estimate = int(json.loads(ids.explain(format="json"))[0]["Plan"]["Plan Rows"])
+    if estimate > COUNT_EXACT_UP_TO:
+        if len(_estimates) > 1000:  # one entry per distinct filter: keep it bounded
+            _estimates.clear()
+        _estimates[key] = (now, estimate)
+    return estimate
 
 
 class CappedCountPaginator(Paginator):
